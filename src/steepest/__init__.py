@@ -1,0 +1,34 @@
+"""steepest: neural networks trained by gradient descent, backpropagation by hand in NumPy.
+
+>>> from steepest import Network
+>>> net = Network([2, 3, 3, 2], activation="sigmoid", loss="sse", seed=0)
+>>> [W.shape for W in net.weights]
+[(2, 3), (3, 3), (3, 2)]
+"""
+
+from . import activations, callbacks, errors, initializers, losses, optimizers
+from .callbacks import Callback, EarlyStopping
+from .gradcheck import GradCheckResult, gradcheck
+from .history import History
+from .io import load
+from .network import Network, Trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "GradCheckResult",
+    "History",
+    "Network",
+    "Trace",
+    "__version__",
+    "activations",
+    "callbacks",
+    "errors",
+    "gradcheck",
+    "initializers",
+    "load",
+    "losses",
+    "optimizers",
+]

@@ -1,0 +1,208 @@
+"""Activation functions: each gives its value and its derivative.
+
+An activation acts elementwise on the weighted sums ``Z`` of a layer, shape
+``(n_samples, n_units)``, and gives the layer's output ``A`` of the same shape.
+``backward(Z, A, grad_A)`` turns the gradient of the loss with respect to ``A``
+into the gradient with respect to ``Z`` (for elementwise functions, times the
+derivative; for softmax, the Jacobian-vector product). It may overwrite
+``grad_A`` and return it, which saves a temporary array on the hot path.
+
+Activations are looked up by name (``get_activation("relu")``) or passed as
+objects with parameters (``Sigmoid(c=0.01)``). ``config()`` gives the JSON-able
+description stored in model files.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .errors import ConfigError
+
+
+class Activation:
+    """Base class: subclasses set ``name`` and implement ``forward``/``backward``."""
+
+    name: ClassVar[str] = ""
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        """Output ``A`` for weighted sums ``Z`` (same shape)."""
+        raise NotImplementedError
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        """dLoss/dZ from dLoss/dA; may reuse ``grad_A``'s memory."""
+        raise NotImplementedError
+
+    def derivative(self, Z: np.ndarray) -> np.ndarray:
+        """Elementwise dA/dZ (not defined for softmax, whose Jacobian is a matrix)."""
+        return self.backward(Z, self.forward(Z), np.ones_like(Z))
+
+    def config(self) -> dict[str, Any]:
+        """Name and parameters, as stored in model files."""
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        params = {k: v for k, v in self.config().items() if k != "name"}
+        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        return f"{type(self).__name__}({inner})"
+
+    @property
+    def label(self) -> str:
+        """Short name for tables: ``sigmoid``, or ``sigmoid(c=0.01)`` off the default."""
+        defaults = type(self)().config()
+        changed = {k: v for k, v in self.config().items() if defaults.get(k) != v}
+        inner = ", ".join(f"{k}={v:g}" for k, v in changed.items())
+        return f"{self.name}({inner})" if inner else self.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Activation) and self.config() == other.config()
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.config().items())))
+
+
+class Sigmoid(Activation):
+    """``sigmoid(c*z) = 1 / (1 + exp(-c*z))``; derivative ``c * a * (1 - a)``.
+
+    The slope ``c`` (default 1) is the first tutorial's fix for large weighted
+    sums: with ``c = 0.01`` a sum of 500 is no longer deep in the flat tail.
+    Never overflows: for very negative ``c*z`` the exponential is infinite and
+    the result is exactly 0, with the overflow warning silenced on purpose.
+    """
+
+    name = "sigmoid"
+
+    def __init__(self, c: float = 1.0) -> None:
+        c = float(c)
+        if not np.isfinite(c) or c <= 0:
+            raise ConfigError(f"sigmoid slope c must be a positive number, got {c}")
+        self.c = c
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        out = np.multiply(Z, -self.c)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        grad_A *= A
+        grad_A *= 1.0 - A
+        if self.c != 1.0:
+            grad_A *= self.c
+        return grad_A
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, "c": self.c}
+
+
+class Tanh(Activation):
+    """``tanh(z)``; derivative ``1 - a**2``."""
+
+    name = "tanh"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return np.tanh(Z)
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        grad_A *= 1.0 - A * A
+        return grad_A
+
+
+class ReLU(Activation):
+    """``max(z, 0)``; derivative 1 where ``z > 0``, else 0."""
+
+    name = "relu"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return np.maximum(Z, 0)
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        grad_A[Z <= 0] = 0
+        return grad_A
+
+
+class LeakyReLU(Activation):
+    """``z`` where ``z > 0``, else ``slope * z``; derivative 1 or ``slope``."""
+
+    name = "leaky_relu"
+
+    def __init__(self, slope: float = 0.01) -> None:
+        slope = float(slope)
+        if not np.isfinite(slope) or slope < 0:
+            raise ConfigError(f"leaky_relu slope must be a number >= 0, got {slope}")
+        self.slope = slope
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return np.where(Z > 0, Z, Z * Z.dtype.type(self.slope))
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        grad_A[Z <= 0] *= self.slope
+        return grad_A
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, "slope": self.slope}
+
+
+class Identity(Activation):
+    """``z`` unchanged (a linear output layer, for regression); derivative 1."""
+
+    name = "identity"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return Z.copy()
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        return grad_A
+
+
+class Softmax(Activation):
+    """``exp(z_k) / sum_j exp(z_j)`` along each row: class probabilities.
+
+    Stable for logits of any size (the row maximum is subtracted first).
+    The backward pass is the Jacobian-vector product ``a * (g - sum(g * a))``;
+    with the ``cross_entropy`` loss the library uses the fused form ``a - y``.
+    """
+
+    name = "softmax"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        out = Z - Z.max(axis=1, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        dot = np.einsum("ij,ij->i", grad_A, A)[:, None]
+        grad_A -= dot
+        grad_A *= A
+        return grad_A
+
+    def derivative(self, Z: np.ndarray) -> np.ndarray:
+        raise ConfigError("softmax has a Jacobian matrix, not an elementwise derivative")
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax)
+}
+
+
+def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
+    """An activation from a name (``"relu"``), a config dict or an instance."""
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, str):
+        name, params = spec, {}
+    elif isinstance(spec, dict) and "name" in spec:
+        params = dict(spec)
+        name = params.pop("name")
+    else:
+        raise ConfigError(f"an activation is a name, a dict with 'name' or an Activation; got {spec!r}")
+    cls = ACTIVATIONS.get(name)
+    if cls is None:
+        raise ConfigError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ConfigError(f"bad parameters for activation {name!r}: {params} ({exc})") from None

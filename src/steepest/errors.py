@@ -1,0 +1,32 @@
+"""The exceptions users catch.
+
+Every error the library raises on purpose derives from :class:`SteepestError`,
+which is a :class:`ValueError`, so ``except ValueError`` keeps working too.
+Messages say what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+
+class SteepestError(ValueError):
+    """Base class of every error raised by steepest on purpose."""
+
+
+class ConfigError(SteepestError):
+    """An unknown name or an impossible combination of settings."""
+
+
+class ShapeError(SteepestError):
+    """An array has the wrong number of dimensions, rows or columns."""
+
+
+class DataError(SteepestError):
+    """Data that cannot be trained on: empty, NaN/inf, non-numeric, bad labels."""
+
+
+class ModelFileError(SteepestError):
+    """A model file is missing, truncated, corrupt, tampered with or of an unknown version."""
+
+
+class DivergenceError(SteepestError):
+    """The loss became NaN or infinite; the weights were restored to the last finite ones."""

@@ -1,0 +1,167 @@
+"""Model files: one ``.npz`` of plain arrays plus JSON metadata; never pickle.
+
+A file holds ``W0, b0, W1, b1, ...``, the optimiser's state vectors
+(``optimizer.m`` ...), ``metadata`` (UTF-8 JSON as bytes: format and version,
+architecture, dtype, training history, optimiser settings and step count, the
+random generator's state) and ``checksum`` (SHA-256 over all of that). It is
+read with ``allow_pickle=False``, so opening a file can never run code, and
+written to a temporary file that is renamed into place, so a crash never leaves
+half a model behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ModelFileError, SteepestError
+from .history import History
+from .optimizers import get_optimizer
+
+if TYPE_CHECKING:
+    from .network import Network
+
+FORMAT = "steepest.model"
+FORMAT_VERSION = 1
+
+
+def save(net: Network, path: str | os.PathLike[str]) -> Path:
+    """Write the network to ``path`` (exactly that name) atomically; returns the path.
+
+    Everything needed to predict and to resume training bit for bit is saved:
+    weights, architecture, history, optimiser state and the random state.
+    """
+    arrays = {}
+    for i, (W, b) in enumerate(net._layers):
+        arrays[f"W{i}"], arrays[f"b{i}"] = W, b
+    metadata: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "network": net.config(),
+        "history": net.history.to_dict(),
+        "epochs_trained": net.epochs_trained,
+        "rng_state": net.rng.bit_generator.state,
+        "optimizer": None,
+    }
+    if net.optimizer is not None:
+        metadata["optimizer"] = net.optimizer.config()
+        for key, value in net.optimizer.state.items():
+            arrays[f"optimizer.{key}"] = value
+    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    arrays["checksum"] = np.frombuffer(_digest(arrays).encode(), dtype=np.uint8)
+    path = Path(path)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+    return path
+
+
+def load(path: str | os.PathLike[str]) -> Network:
+    """Read a network written by :func:`save`.
+
+    Raises :class:`~steepest.errors.ModelFileError` naming the problem when the
+    file is missing, not a model file, truncated, corrupt, of an unknown format
+    version, or altered since it was written.
+    """
+    from .network import Network  # the network module imports this one
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    arrays = _read_arrays(path)
+    if "metadata" not in arrays or "checksum" not in arrays:
+        raise ModelFileError(f"{path}: not a steepest model file (no metadata or checksum)")
+    checksum = arrays.pop("checksum").tobytes().decode(errors="replace")
+    if checksum != _digest(arrays):
+        raise ModelFileError(f"{path}: checksum mismatch: the file was altered or is corrupt")
+    meta = _parse_metadata(path, arrays.pop("metadata"))
+    try:
+        net = Network.from_config(meta["network"])
+        n_layers = net.n_layers
+        net.set_weights([arrays[f"{kind}{i}"] for i in range(n_layers) for kind in "Wb"])
+        net.history = History(meta["history"])
+        net.epochs_trained = int(meta["epochs_trained"])
+        net.rng.bit_generator.state = meta["rng_state"]
+        if meta["optimizer"] is not None:
+            net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
+    except (KeyError, TypeError, ValueError) as exc:
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ModelFileError(f"{path}: inconsistent model file: {detail}") from None
+    return net
+
+
+def _restore_optimizer(config: dict[str, Any], arrays: dict[str, np.ndarray], net: Network):
+    optimizer = get_optimizer(config)
+    optimizer.steps = int(config["steps"])
+    for key in optimizer.state_names:
+        name = f"optimizer.{key}"
+        if name in arrays:
+            state = arrays[name]
+            if state.shape != net.params.shape or state.dtype != net.dtype:
+                raise ValueError(f"{name} has shape {state.shape} {state.dtype}")
+            optimizer.state[key] = state.copy()
+    return optimizer
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        raise ModelFileError(
+            f"{path}: not a readable model file (truncated or corrupt: {exc})"
+        ) from None
+
+
+def _parse_metadata(path: Path, raw: np.ndarray) -> dict[str, Any]:
+    try:
+        meta = json.loads(raw.tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: corrupt metadata ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a steepest model file (format {meta.get('format')!r})")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: model format version {version!r}; this steepest reads version "
+            f"{FORMAT_VERSION}" + (" (upgrade steepest)" if isinstance(version, int)
+                                   and version > FORMAT_VERSION else "")
+        )
+    return meta
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over every array's name, dtype, shape and bytes, in name order."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write a file through ``write(file)`` into a temporary file beside ``path``,
+    flush it to disk, then rename it over ``path``: readers see the old file or
+    the whole new one, never a part."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise SteepestError(f"cannot write {path}: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

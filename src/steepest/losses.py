@@ -1,0 +1,181 @@
+"""Loss functions: each gives its value and its gradient.
+
+Shapes: targets ``Y`` and outputs ``A`` are ``(n_samples, n_outputs)``; ``Z`` is
+the output layer's weighted sums (logits), same shape. A loss first gives one
+value per sample (``per_sample``, shape ``(n_samples,)``); the loss of a batch is
+the weighted average of those, ``sum(w_i * l_i) / sum(w_i)``, with ``w_i = 1``
+unless ``sample_weight`` is given, so it is the plain mean by default.
+
+``output_delta`` gives the gradient of the batch loss with respect to ``Z``: the
+first psi of the backward sweep. Where the output activation and the loss fit
+together (softmax with cross-entropy, sigmoid with binary cross-entropy) it uses
+the fused, exact and stable form ``a - y``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .activations import Activation, Sigmoid, Softmax
+from .errors import ConfigError
+
+
+class Loss:
+    """Base class: subclasses implement ``per_sample`` and ``grad_output``."""
+
+    name: ClassVar[str] = ""
+    #: True for losses whose targets are classes (accuracy is reported).
+    is_classification: ClassVar[bool] = False
+
+    def check_output_activation(self, activation: Activation) -> None:
+        """Raise ConfigError if this loss cannot follow ``activation``."""
+
+    def per_sample(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
+    ) -> np.ndarray:
+        """Loss of each sample, shape ``(n_samples,)``; ``Z`` and the output
+        ``activation`` let the cross-entropies work from the logits."""
+        raise NotImplementedError
+
+    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """d(per-sample loss)/dA, shape ``(n_samples, n_outputs)``."""
+        raise NotImplementedError
+
+    def output_delta(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
+        row_weights: np.ndarray,
+    ) -> np.ndarray:
+        """dLoss/dZ of the batch loss; ``row_weights`` (n,) are ``w_i / sum(w)``."""
+        grad_A = self.grad_output(Y, A)
+        grad_A *= row_weights[:, None]
+        return activation.backward(Z, A, grad_A)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SumSquaredError(Loss):
+    """``sse``: per sample ``1/2 * sum_k (y_k - a_k)**2``; gradient ``a - y``.
+
+    The second tutorial's error; the 1/2 cancels the 2 of the derivative.
+    """
+
+    name = "sse"
+
+    def per_sample(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
+    ) -> np.ndarray:
+        diff = A - Y
+        return 0.5 * np.einsum("ij,ij->i", diff, diff)
+
+    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
+        return A - Y
+
+
+class MeanSquaredError(Loss):
+    """``mse``: per sample ``mean_k (y_k - a_k)**2``; gradient ``2 (a - y) / K``."""
+
+    name = "mse"
+
+    def per_sample(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
+    ) -> np.ndarray:
+        diff = A - Y
+        return np.einsum("ij,ij->i", diff, diff) / Y.shape[1]
+
+    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
+        grad = A - Y
+        grad *= 2.0 / Y.shape[1]
+        return grad
+
+
+class BinaryCrossEntropy(Loss):
+    """``binary_cross_entropy``: per sample ``mean_k -(y log a + (1-y) log(1-a))``.
+
+    Each output is an independent probability (a sigmoid output layer; several
+    outputs make a multi-label problem). The value is computed from the logits
+    ``s = c*z`` as ``max(s, 0) - s*y + log(1 + exp(-|s|))``, exact and finite for
+    any ``z``; the gradient with respect to ``z`` is ``c * (a - y) / K``.
+    """
+
+    name = "binary_cross_entropy"
+    is_classification = True
+
+    def check_output_activation(self, activation: Activation) -> None:
+        if not isinstance(activation, Sigmoid):
+            raise ConfigError(
+                f"binary_cross_entropy needs a sigmoid output layer, got {activation.name}"
+            )
+
+    def per_sample(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
+    ) -> np.ndarray:
+        S = Z * activation.c
+        value = np.maximum(S, 0) - S * Y + np.log1p(np.exp(-np.abs(S)))
+        return value.mean(axis=1)
+
+    def output_delta(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
+        row_weights: np.ndarray,
+    ) -> np.ndarray:
+        delta = A - Y
+        delta *= (row_weights * (activation.c / Y.shape[1]))[:, None].astype(delta.dtype)
+        return delta
+
+    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (A - Y) / (A * (1 - A)) / Y.shape[1]
+
+
+class CrossEntropy(Loss):
+    """``cross_entropy``: per sample ``-sum_k y_k log softmax(z)_k``.
+
+    Targets are integer class labels (turned into one-hot rows) or rows of
+    probabilities. Fused with the softmax output: the value is
+    ``logsumexp(z) - sum_k y_k z_k``, finite for logits of any size, and the
+    gradient with respect to ``z`` is ``softmax(z) - y``.
+    """
+
+    name = "cross_entropy"
+    is_classification = True
+
+    def check_output_activation(self, activation: Activation) -> None:
+        if not isinstance(activation, Softmax):
+            raise ConfigError(f"cross_entropy needs a softmax output layer, got {activation.name}")
+
+    def per_sample(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
+    ) -> np.ndarray:
+        m = Z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(Z - m).sum(axis=1)) + m[:, 0]
+        return lse - np.einsum("ij,ij->i", Y, Z)
+
+    def output_delta(
+        self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
+        row_weights: np.ndarray,
+    ) -> np.ndarray:
+        delta = A - Y
+        delta *= row_weights[:, None].astype(delta.dtype)
+        return delta
+
+    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -Y / A
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls for cls in (SumSquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy)
+}
+
+
+def get_loss(spec: str | Loss) -> Loss:
+    """A loss from its name (``"sse"``, ``"mse"``, ``"binary_cross_entropy"``,
+    ``"cross_entropy"``) or an instance."""
+    if isinstance(spec, Loss):
+        return spec
+    cls = LOSSES.get(spec) if isinstance(spec, str) else None
+    if cls is None:
+        raise ConfigError(f"unknown loss {spec!r}; expected one of {sorted(LOSSES)}")
+    return cls()

@@ -1,0 +1,370 @@
+"""Optimisers and learning-rate schedules.
+
+An optimiser updates all of a network's parameters at once: the network keeps
+its weights and biases in one flat vector ``params`` (each ``W`` and ``b`` is a
+view into it) and its gradients in another, ``grads``, of the same shape, so an
+update is a handful of vectorised, in-place operations whatever the number of
+layers. Per-parameter state (moments) is kept in flat vectors of the same shape.
+
+The update rules (``g`` the gradient, ``lr`` the current learning rate):
+
+- ``sgd``:       ``p -= lr * g``
+- ``momentum``:  ``v = mu * v + g;  p -= lr * v``             (as in PyTorch)
+- ``nesterov``:  ``v = mu * v + g;  p -= lr * (g + mu * v)``  (as in PyTorch)
+- ``rmsprop``:   ``s = rho * s + (1 - rho) * g**2;  p -= lr * g / (sqrt(s) + eps)``
+- ``adam``:      ``m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g**2;``
+  ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with bias-corrected ``m_hat``, ``v_hat``.
+
+A schedule scales the base learning rate by epoch (``constant``, ``step``,
+``exponential``, ``cosine``); the fit loop tells the optimiser the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .errors import ConfigError
+
+# --------------------------------------------------------------------------- schedules
+
+
+class Schedule:
+    """Maps an epoch index (0-based) to a factor on the base learning rate."""
+
+    name: ClassVar[str] = ""
+
+    def factor(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, **vars(self)}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+class Constant(Schedule):
+    """The base learning rate throughout."""
+
+    name = "constant"
+
+    def factor(self, epoch: int) -> float:
+        return 1.0
+
+
+class StepDecay(Schedule):
+    """Multiply by ``factor`` every ``step_size`` epochs: ``factor ** (epoch // step_size)``."""
+
+    name = "step"
+
+    def __init__(self, step_size: int = 10, factor: float = 0.5) -> None:
+        if int(step_size) < 1 or not 0 < float(factor) <= 1:
+            raise ConfigError(
+                f"step schedule needs step_size >= 1 and 0 < factor <= 1, got {step_size}, {factor}"
+            )
+        self.step_size = int(step_size)
+        self.factor_ = float(factor)
+
+    def factor(self, epoch: int) -> float:
+        return self.factor_ ** (epoch // self.step_size)
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, "step_size": self.step_size, "factor": self.factor_}
+
+
+class ExponentialDecay(Schedule):
+    """Multiply by ``rate`` every epoch: ``rate ** epoch``."""
+
+    name = "exponential"
+
+    def __init__(self, rate: float = 0.95) -> None:
+        if not 0 < float(rate) <= 1:
+            raise ConfigError(f"exponential schedule needs 0 < rate <= 1, got {rate}")
+        self.rate = float(rate)
+
+    def factor(self, epoch: int) -> float:
+        return self.rate**epoch
+
+
+class CosineDecay(Schedule):
+    """Half a cosine from 1 down to ``final`` over ``epochs`` epochs, then ``final``."""
+
+    name = "cosine"
+
+    def __init__(self, epochs: int = 100, final: float = 0.0) -> None:
+        if int(epochs) < 1 or not 0 <= float(final) <= 1:
+            raise ConfigError(
+                f"cosine schedule needs epochs >= 1 and 0 <= final <= 1, got {epochs}, {final}"
+            )
+        self.epochs = int(epochs)
+        self.final = float(final)
+
+    def factor(self, epoch: int) -> float:
+        progress = min(epoch, self.epochs) / self.epochs
+        return self.final + 0.5 * (1.0 - self.final) * (1.0 + math.cos(math.pi * progress))
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    cls.name: cls for cls in (Constant, StepDecay, ExponentialDecay, CosineDecay)
+}
+
+
+def get_schedule(spec: str | dict[str, Any] | Schedule | None) -> Schedule:
+    """A schedule from a name, a config dict (``{"name": "step", "step_size": 5}``),
+    an instance, or None (constant)."""
+    if spec is None:
+        return Constant()
+    if isinstance(spec, Schedule):
+        return spec
+    name, params = _name_and_params(spec, "schedule")
+    cls = SCHEDULES.get(name)
+    if cls is None:
+        raise ConfigError(f"unknown schedule {name!r}; expected one of {sorted(SCHEDULES)}")
+    return _construct(cls, params, "schedule")
+
+
+# --------------------------------------------------------------------------- optimisers
+
+
+class Optimizer:
+    """Base class. ``update(params, grads)`` changes ``params`` in place.
+
+    ``learning_rate`` is the base rate; ``lr`` the current one, set by
+    ``start_epoch`` from the schedule. ``steps`` counts updates.
+    """
+
+    name: ClassVar[str] = ""
+    #: Names of the per-parameter state vectors (saved in model files).
+    state_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, learning_rate: float, schedule: str | dict | Schedule | None = None):
+        learning_rate = float(learning_rate)
+        if not math.isfinite(learning_rate) or learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be a positive number, got {learning_rate}")
+        self.learning_rate = learning_rate
+        self.schedule = get_schedule(schedule)
+        self.lr = learning_rate
+        self.steps = 0
+        self.state: dict[str, np.ndarray] = {}
+        self.scratch: np.ndarray | None = None  # reused temporary, same shape as params
+
+    # -- lifecycle
+    def start_epoch(self, epoch: int) -> None:
+        """Set the current learning rate for (0-based, global) ``epoch``."""
+        self.lr = self.learning_rate * self.schedule.factor(epoch)
+
+    def _ensure_state(self, params: np.ndarray) -> None:
+        for key in self.state_names:
+            if key not in self.state or self.state[key].shape != params.shape:
+                self.state[key] = np.zeros_like(params)
+        if self.scratch is None or self.scratch.shape != params.shape:
+            self.scratch = np.empty_like(params)
+
+    def update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One step: change ``params`` (flat) in place using ``grads`` (flat)."""
+        self._ensure_state(params)
+        self.steps += 1
+        self._apply(params, grads)
+
+    def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        raise NotImplementedError
+
+    # -- persistence
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate}
+
+    def config(self) -> dict[str, Any]:
+        """Name, hyper-parameters, schedule and step count (JSON-able)."""
+        return {
+            "name": self.name,
+            **self.hyperparameters(),
+            "schedule": self.schedule.config(),
+            "steps": self.steps,
+        }
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({inner}, schedule={self.schedule!r})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``p -= lr * g``."""
+
+    name = "sgd"
+
+    def __init__(self, learning_rate: float = 0.01, schedule=None) -> None:
+        super().__init__(learning_rate, schedule)
+
+    def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        np.multiply(grads, self.lr, out=self.scratch)
+        params -= self.scratch
+
+
+class Momentum(SGD):
+    """Heavy-ball momentum: ``v = mu * v + g; p -= lr * v``."""
+
+    name = "momentum"
+    state_names = ("velocity",)
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, schedule=None) -> None:
+        super().__init__(learning_rate, schedule)
+        if not 0 <= float(momentum) < 1:
+            raise ConfigError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "momentum": self.momentum}
+
+    def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        velocity = self.state["velocity"]
+        velocity *= self.momentum
+        velocity += grads
+        np.multiply(velocity, self.lr, out=self.scratch)
+        params -= self.scratch
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum: ``v = mu * v + g; p -= lr * (g + mu * v)``."""
+
+    name = "nesterov"
+
+    def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        velocity = self.state["velocity"]
+        velocity *= self.momentum
+        velocity += grads
+        np.multiply(velocity, self.momentum, out=self.scratch)
+        self.scratch += grads
+        self.scratch *= self.lr
+        params -= self.scratch
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide the gradient by a running root mean square of it."""
+
+    name = "rmsprop"
+    state_names = ("square_avg",)
+
+    def __init__(
+        self, learning_rate: float = 0.001, rho: float = 0.9, eps: float = 1e-8, schedule=None
+    ) -> None:
+        super().__init__(learning_rate, schedule)
+        if not 0 <= float(rho) < 1 or float(eps) <= 0:
+            raise ConfigError(f"rmsprop needs 0 <= rho < 1 and eps > 0, got {rho}, {eps}")
+        self.rho, self.eps = float(rho), float(eps)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "rho": self.rho, "eps": self.eps}
+
+    def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        square_avg, tmp = self.state["square_avg"], self.scratch
+        square_avg *= self.rho
+        np.multiply(grads, grads, out=tmp)
+        tmp *= 1.0 - self.rho
+        square_avg += tmp
+        np.sqrt(square_avg, out=tmp)
+        tmp += self.eps
+        np.divide(grads, tmp, out=tmp)
+        tmp *= self.lr
+        params -= tmp
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015) with bias correction."""
+
+    name = "adam"
+    state_names = ("m", "v")
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        schedule=None,
+    ) -> None:
+        super().__init__(learning_rate, schedule)
+        if not (0 <= float(beta1) < 1 and 0 <= float(beta2) < 1 and float(eps) > 0):
+            raise ConfigError(
+                f"adam needs 0 <= beta1, beta2 < 1 and eps > 0, got {beta1}, {beta2}, {eps}"
+            )
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "eps": self.eps,
+        }
+
+    def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
+        m, v, tmp = self.state["m"], self.state["v"], self.scratch
+        m *= self.beta1
+        np.multiply(grads, 1.0 - self.beta1, out=tmp)
+        m += tmp
+        v *= self.beta2
+        np.multiply(grads, grads, out=tmp)
+        tmp *= 1.0 - self.beta2
+        v += tmp
+        correction1 = 1.0 - self.beta1**self.steps
+        correction2 = 1.0 - self.beta2**self.steps
+        # p -= lr * (m / c1) / (sqrt(v / c2) + eps), rearranged to touch each array once.
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(correction2)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr / correction1
+        params -= tmp
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Momentum, Nesterov, RMSprop, Adam)
+}
+
+
+def get_optimizer(
+    spec: str | dict[str, Any] | Optimizer,
+    learning_rate: float | None = None,
+    schedule: str | dict | Schedule | None = None,
+) -> Optimizer:
+    """An optimiser from a name (with its defaults), a config dict or an instance.
+
+    ``learning_rate`` and ``schedule``, when given, override the name's defaults;
+    they cannot be combined with an instance, which carries its own.
+    """
+    if isinstance(spec, Optimizer):
+        if learning_rate is not None or schedule is not None:
+            raise ConfigError(
+                "pass learning_rate and schedule to the optimizer object, not to fit, "
+                f"when the optimizer is an object ({spec!r})"
+            )
+        return spec
+    name, params = _name_and_params(spec, "optimizer")
+    params.pop("steps", None)
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        raise ConfigError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
+    if learning_rate is not None:
+        params["learning_rate"] = learning_rate
+    if schedule is not None:
+        params["schedule"] = schedule
+    return _construct(cls, params, "optimizer")
+
+
+def _name_and_params(spec: Any, kind: str) -> tuple[str, dict[str, Any]]:
+    if isinstance(spec, str):
+        return spec, {}
+    if isinstance(spec, dict) and "name" in spec:
+        params = dict(spec)
+        return params.pop("name"), params
+    raise ConfigError(f"a {kind} is a name, a dict with 'name' or an object; got {spec!r}")
+
+
+def _construct(cls: type, params: dict[str, Any], kind: str) -> Any:
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ConfigError(f"bad parameters for {kind} {cls.name!r}: {params} ({exc})") from None

@@ -1,0 +1,290 @@
+"""The fit loop: batches, shuffling, validation, history, callbacks.
+
+One training step on a batch is: forward phase, loss, backward phase (the psi
+recursion, :meth:`Network._loss_and_gradients`, the same code as
+``Network.gradients``), then optional L2 term and gradient clipping, the
+optimiser's update, and optional max-norm constraints.
+
+Batches are gathered by index into buffers that are reused across steps, so an
+epoch never copies the dataset; full-batch training uses the data as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .callbacks import Callback
+from .errors import ConfigError, DivergenceError
+from .history import History
+from .metrics import correct, evaluate_prepared
+from .optimizers import Optimizer, Schedule, get_optimizer
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+def fit(
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 1,
+    batch_size: int | None = 32,
+    optimizer: str | dict[str, Any] | Optimizer | None = None,
+    learning_rate: float | None = None,
+    schedule: str | dict[str, Any] | Schedule | None = None,
+    l2: float = 0.0,
+    clip_norm: float | None = None,
+    max_norm: float | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_split: float = 0.0,
+    shuffle: bool = True,
+    sample_weight: np.ndarray | None = None,
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 0,
+) -> History:
+    """Train the network by gradient descent; returns this call's :class:`History`.
+
+    ``X`` is ``(n_samples, sizes[0])``. ``y`` is ``(n_samples, sizes[-1])``
+    targets, or ``(n_samples,)`` integer class labels (one-hot encoded for
+    you), or ``(n_samples,)`` values for a single output.
+
+    - ``epochs``: passes over the data. ``batch_size``: samples per step;
+      ``None`` is full-batch gradient descent, ``1`` is online learning.
+    - ``optimizer``: ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"rmsprop"``,
+      ``"adam"``, a config dict or an :class:`~steepest.optimizers.Optimizer`;
+      ``learning_rate`` and ``schedule`` (``"step"``, ``"exponential"``,
+      ``"cosine"`` or an object) override a name's defaults. Leaving all three
+      out continues the network's current optimiser, state included, so a
+      second ``fit``, or a ``fit`` after ``steepest.load``, resumes exactly
+      where training stopped (plain SGD on a new network).
+    - ``l2``: weight decay, adds ``l2 * W`` to each weight gradient (biases
+      are not decayed). ``clip_norm``: rescale the whole gradient to at most
+      this Euclidean norm. ``max_norm``: after each step, rescale each unit's
+      incoming weights (a column of ``W``) to at most this norm.
+    - ``validation_data=(X_val, y_val)``, or ``validation_split``: a fraction
+      of the rows, drawn with the network's seed, held out of training.
+      Validation figures are measured after each epoch.
+    - ``shuffle``: a new order of the rows each epoch (from the network's seed).
+    - ``sample_weight`` ``(n_samples,)``: each sample's weight in the loss,
+      ``sum(w_i * l_i) / sum(w_i)`` per batch.
+    - ``callbacks``: e.g. :class:`~steepest.callbacks.EarlyStopping`.
+    - ``verbose``: 0 silent, 1 one line per epoch.
+
+    Raises a :mod:`steepest.errors` exception before training for bad data or
+    settings, and :class:`~steepest.errors.DivergenceError` if the loss
+    becomes NaN or infinite (the weights are then those of the last step whose
+    loss was finite).
+    """
+    X, Y, kind, w = net._prepare(X, y, sample_weight)
+    settings = _check_settings(epochs, batch_size, l2, clip_norm, max_norm, validation_split)
+    train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data, validation_split)
+    net.optimizer = _resolve_optimizer(net, optimizer, learning_rate, schedule)
+
+    metric_names = ["loss"] + (["accuracy"] if kind else [])
+    if validation is not None:
+        metric_names += [f"val_{m}" for m in metric_names]
+    net.stop_training = False
+    for callback in callbacks:
+        callback.on_train_begin(net, [*metric_names, "lr"])
+
+    loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle)
+    history = History()
+    try:
+        for _ in range(epochs):
+            started = time.perf_counter()
+            epoch = net.epochs_trained
+            net.optimizer.start_epoch(epoch)
+            logs = loop.run_epoch(epoch)
+            if validation is not None:
+                figures = evaluate_prepared(net, *validation)
+                logs |= {f"val_{k}": v for k, v in figures.items()}
+            logs["lr"] = net.optimizer.lr
+            history.append(logs)
+            net.history.append(logs)
+            net.epochs_trained += 1
+            if verbose:
+                _print_epoch(epoch, net.epochs_trained - len(history) + epochs, logs, started)
+            for callback in callbacks:
+                callback.on_epoch_end(net, epoch, logs)
+            if net.stop_training:
+                break
+    finally:
+        for callback in callbacks:
+            callback.on_train_end(net)
+    return history
+
+
+class _Settings:
+    def __init__(self, **kwargs: Any) -> None:
+        self.__dict__.update(kwargs)
+
+
+def _check_settings(
+    epochs: int, batch_size: int | None, l2: float, clip_norm: float | None,
+    max_norm: float | None, validation_split: float,
+) -> _Settings:
+    if int(epochs) != epochs or epochs < 0:
+        raise ConfigError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
+        raise ConfigError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
+    if not (math.isfinite(l2) and l2 >= 0):
+        raise ConfigError(f"l2 must be a number >= 0, got {l2!r}")
+    for name, value in (("clip_norm", clip_norm), ("max_norm", max_norm)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{name} must be a positive number or None, got {value!r}")
+    if not 0 <= validation_split < 1:
+        raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split!r}")
+    return _Settings(batch_size=batch_size, l2=l2, clip_norm=clip_norm, max_norm=max_norm)
+
+
+def _resolve_optimizer(
+    net: Network, optimizer: Any, learning_rate: float | None, schedule: Any
+) -> Optimizer:
+    """The optimiser for this fit.
+
+    None continues the network's current optimiser (with its state: a second
+    ``fit`` or a ``fit`` after ``load`` resumes exactly), or starts plain SGD on
+    a new network. ``learning_rate``/``schedule`` alone start a fresh optimiser
+    of the current kind. A name or config starts a fresh one; an object is used
+    as it is, state included.
+    """
+    if optimizer is None:
+        if net.optimizer is not None and learning_rate is None and schedule is None:
+            return net.optimizer
+        optimizer = net.optimizer.config() if net.optimizer is not None else "sgd"
+    return get_optimizer(optimizer, learning_rate, schedule)
+
+
+def _validation_set(
+    net: Network, X: np.ndarray, Y: np.ndarray, kind: str | None, w: np.ndarray | None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None, validation_split: float,
+) -> tuple[np.ndarray, tuple | None]:
+    """Row indices to train on, and the prepared validation set (or None)."""
+    n = X.shape[0]
+    if validation_data is not None:
+        if validation_split:
+            raise ConfigError("pass validation_data or validation_split, not both")
+        if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+            raise ConfigError("validation_data must be (X_val, y_val) or (X_val, y_val, weights)")
+        Xv, Yv, kind_v, wv = net._prepare(*validation_data)
+        return np.arange(n), (Xv, Yv, kind_v or kind, wv)
+    if not validation_split:
+        return np.arange(n), None
+    n_val = int(round(n * validation_split))
+    if n_val < 1 or n_val >= n:
+        raise ConfigError(
+            f"validation_split={validation_split} of {n} samples leaves no validation or no "
+            "training data"
+        )
+    # Its own generator, so the split does not shift the shuffling stream.
+    order = np.random.default_rng(net.seed).permutation(n)
+    val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+    wv = None if w is None else w[val_rows]
+    return train_rows, (X[val_rows], Y[val_rows], kind, wv)
+
+
+class _Loop:
+    """The epoch loop's state: batch buffers, gradient buffer, last good weights."""
+
+    def __init__(
+        self, net: Network, X: np.ndarray, Y: np.ndarray, kind: str | None,
+        w: np.ndarray | None, rows: np.ndarray, settings: _Settings, shuffle: bool,
+    ) -> None:
+        self.net, self.X, self.Y, self.kind, self.w = net, X, Y, kind, w
+        self.rows, self.settings, self.shuffle = rows, settings, shuffle
+        n = len(rows)
+        self.batch_size = n if settings.batch_size is None else min(settings.batch_size, n)
+        self.full_batch = self.batch_size == n and n == X.shape[0]
+        if not self.full_batch:
+            self.X_buffer = np.empty((self.batch_size, X.shape[1]), dtype=X.dtype)
+            self.Y_buffer = np.empty((self.batch_size, Y.shape[1]), dtype=Y.dtype)
+        self.grads = np.empty_like(net.params)
+        self.grad_layers = net._views(self.grads)
+        self.last_good = net.params.copy()
+
+    def _batches(self):
+        if self.full_batch:
+            yield self.X, self.Y, self.w
+            return
+        order = self.net.rng.permutation(self.rows) if self.shuffle else self.rows
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            m = len(index)
+            Xb = np.take(self.X, index, axis=0, out=self.X_buffer[:m])
+            Yb = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
+            yield Xb, Yb, None if self.w is None else self.w[index]
+
+    def run_epoch(self, epoch: int) -> dict[str, float]:
+        net, settings = self.net, self.settings
+        loss_sum = correct_sum = weight_sum = 0.0
+        for step, (Xb, Yb, wb) in enumerate(self._batches()):
+            loss, trace = net._loss_and_gradients(Xb, Yb, wb, self.grads, training=True)
+            if not math.isfinite(loss):
+                self._diverged(epoch, step, f"the loss became {loss}")
+            self.last_good[...] = net.params
+            self._regularise_gradients()
+            net.optimizer.update(net.params, self.grads)
+            if settings.max_norm is not None:
+                _apply_max_norm(net, settings.max_norm)
+            batch_weight = len(Xb) if wb is None else float(wb.sum())
+            loss_sum += loss * batch_weight
+            weight_sum += batch_weight
+            if self.kind is not None:
+                hits = correct(trace.output, Yb, self.kind)
+                correct_sum += float(hits.sum() if wb is None else np.dot(wb, hits))
+        if not np.isfinite(net.params).all():
+            self._diverged(epoch, step, "the weights became NaN or infinite")
+        logs = {"loss": loss_sum / weight_sum}
+        if self.kind is not None:
+            logs["accuracy"] = correct_sum / weight_sum
+        return logs
+
+    def _regularise_gradients(self) -> None:
+        settings = self.settings
+        if settings.l2:
+            for (W, _), (dW, _) in zip(self.net._layers, self.grad_layers, strict=True):
+                dW += settings.l2 * W
+        if settings.clip_norm is not None:
+            norm = math.sqrt(float(np.dot(self.grads, self.grads)))
+            if norm > settings.clip_norm:
+                self.grads *= settings.clip_norm / norm
+
+    def _diverged(self, epoch: int, step: int, what: str) -> None:
+        net = self.net
+        net.params[...] = self.last_good
+        # The moments saw the bad gradients; a new fit starts a fresh optimiser.
+        lr = net.optimizer.lr
+        net.optimizer = None
+        raise DivergenceError(
+            f"training diverged at epoch {epoch + 1}, batch {step + 1}: {what} "
+            f"(learning rate {lr:g}); the weights were restored to the last ones with a "
+            "finite loss. Try a smaller learning rate, gradient clipping (clip_norm) or "
+            "inputs scaled to [0, 1]"
+        )
+
+
+def _apply_max_norm(net: Network, limit: float) -> None:
+    """Rescale each unit's incoming weight vector (a column of W) to norm <= limit."""
+    for W in net.weights:
+        norms = np.sqrt(np.einsum("ij,ij->j", W, W))
+        scale = np.minimum(1.0, limit / np.maximum(norms, 1e-12)).astype(W.dtype)
+        W *= scale
+
+
+def _print_epoch(epoch: int, last_epoch: int, logs: dict[str, float], started: float) -> None:
+    figures = "  ".join(
+        f"{k} {v:.4g}" if k == "lr" else f"{k} {v:.4f}" for k, v in logs.items()
+    )
+    width = len(str(last_epoch))
+    print(
+        f"epoch {epoch + 1:>{width}}/{last_epoch}  {figures}  "
+        f"({time.perf_counter() - started:.2f} s)",
+        flush=True,
+    )
+
