@@ -198,7 +198,9 @@ def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
         params = dict(spec)
         name = params.pop("name")
     else:
-        raise ConfigError(f"an activation is a name, a dict with 'name' or an Activation; got {spec!r}")
+        raise ConfigError(
+            f"an activation is a name, a dict with 'name' or an Activation; got {spec!r}"
+        )
     cls = ACTIVATIONS.get(name)
     if cls is None:
         raise ConfigError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")

@@ -21,19 +21,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import IO, Any
 
 import numpy as np
 
 from . import _validation as check
-from .activations import Activation, ReLU, get_activation
-from .errors import ConfigError, ShapeError
 from . import io as model_io
 from . import training
+from .activations import Activation, ReLU, get_activation
+from .errors import ConfigError, ShapeError
 from .history import History
-from .metrics import PREDICT_CHUNK, evaluate_prepared
 from .initializers import get_initializer
 from .losses import Loss, get_loss
+from .metrics import PREDICT_CHUNK, evaluate_prepared
 from .optimizers import Optimizer
 
 ActivationSpec = str | dict[str, Any] | Activation
@@ -149,7 +150,7 @@ class Network:
     @property
     def n_params(self) -> int:
         """Number of weights and biases."""
-        return sum((n_in + 1) * n_out for n_in, n_out in zip(self.sizes, self.sizes[1:]))
+        return sum((n_in + 1) * n_out for n_in, n_out in pairwise(self.sizes))
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -233,7 +234,10 @@ class Network:
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         arrows = " -> ".join(map(str, self.sizes))
         lines = [f"Network {arrows}   loss: {self.loss.name}   dtype: {self.dtype.name}"]
-        lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+        lines += [
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        ]
         lines.append(f"total parameters: {self.n_params:,}")
         print("\n".join(lines), file=file or sys.stdout)
 

@@ -176,7 +176,7 @@ def _validation_set(
         return np.arange(n), (Xv, Yv, kind_v or kind, wv)
     if not validation_split:
         return np.arange(n), None
-    n_val = int(round(n * validation_split))
+    n_val = round(n * validation_split)
     if n_val < 1 or n_val >= n:
         raise ConfigError(
             f"validation_split={validation_split} of {n} samples leaves no validation or no "
@@ -224,7 +224,10 @@ class _Loop:
         net, settings = self.net, self.settings
         loss_sum = correct_sum = weight_sum = 0.0
         for step, (Xb, Yb, wb) in enumerate(self._batches()):
-            loss, trace = net._loss_and_gradients(Xb, Yb, wb, self.grads, training=True)
+            # A diverging step overflows; it is caught below and reported as a
+            # DivergenceError, so NumPy's own warnings would only be noise.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss, trace = net._loss_and_gradients(Xb, Yb, wb, self.grads, training=True)
             if not math.isfinite(loss):
                 self._diverged(epoch, step, f"the loss became {loss}")
             self.last_good[...] = net.params
