@@ -8,7 +8,9 @@ A callback sees the network and the epoch's figures (``logs``: ``loss``,
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+import sys
+import time
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -19,10 +21,26 @@ if TYPE_CHECKING:
 
 
 class Callback:
-    """Base class; override the hooks you need."""
+    """Base class; override the hooks you need.
+
+    Before training starts the fit loop sets ``self.params``: ``epochs`` (the
+    last epoch number this fit will reach, counting from 1 over the network's
+    life), ``steps`` (batches per epoch) and ``samples`` (training rows).
+    """
+
+    params: dict[str, int]
+
+    def set_params(self, params: dict[str, int]) -> None:
+        self.params = params
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
         """Called once before the first epoch with the names ``logs`` will carry."""
+
+    def on_epoch_begin(self, net: Network, epoch: int) -> None:
+        """Called before each epoch (``epoch`` counts from 0 over the network's life)."""
+
+    def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
+        """Called after each step with the epoch's running ``loss`` (and ``accuracy``)."""
 
     def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
         """Called after each epoch (``epoch`` counts from 0 over the network's life)."""
@@ -93,3 +111,74 @@ class EarlyStopping(Callback):
     def on_train_end(self, net: Network) -> None:
         if self.restore_best_weights and self._best_params is not None:
             net.params[...] = self._best_params
+
+
+class ProgressBar(Callback):
+    """What ``fit(verbose=1)`` shows: a live bar per epoch when tqdm is installed
+    and the output is a terminal, else one line per epoch.
+
+    The bar shows the running training loss and accuracy, and at the end of the
+    epoch the validation figures. ``file`` defaults to standard error for the bar
+    and standard output for the lines; ``bar=False`` forces lines.
+    """
+
+    def __init__(self, file: IO[str] | None = None, bar: bool | None = None) -> None:
+        self.file = file
+        self.bar = bar
+        self._tqdm = None
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        stream = self.file or sys.stderr
+        use_bar = self.bar if self.bar is not None else stream.isatty()
+        self._tqdm_class = _tqdm_class() if use_bar else None
+
+    def on_epoch_begin(self, net: Network, epoch: int) -> None:
+        self._started = time.perf_counter()
+        if self._tqdm_class is not None:
+            self._tqdm = self._tqdm_class(
+                total=self.params["steps"], desc=self._epoch_label(epoch), unit="batch",
+                file=self.file or sys.stderr, leave=True, dynamic_ncols=True,
+            )
+
+    def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
+        if self._tqdm is not None:
+            self._tqdm.update(1)
+            if step % 10 == 0 or step + 1 == self.params["steps"]:
+                self._tqdm.set_postfix(_short(logs), refresh=False)
+
+    def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
+        if self._tqdm is not None:
+            self._tqdm.set_postfix(_short(logs), refresh=False)
+            self._tqdm.close()
+            self._tqdm = None
+            return
+        figures = "  ".join(
+            f"{k} {v:.4g}" if k == "lr" else f"{k} {v:.4f}" for k, v in logs.items()
+        )
+        print(
+            f"{self._epoch_label(epoch)}  {figures}  "
+            f"({time.perf_counter() - self._started:.2f} s)",
+            file=self.file or sys.stdout, flush=True,
+        )
+
+    def _epoch_label(self, epoch: int) -> str:
+        last = self.params["epochs"]
+        return f"epoch {epoch + 1:>{len(str(last))}}/{last}"
+
+    def on_train_end(self, net: Network) -> None:
+        if self._tqdm is not None:  # interrupted mid-epoch
+            self._tqdm.close()
+            self._tqdm = None
+
+
+def _short(logs: dict[str, float]) -> dict[str, str]:
+    names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
+    return {names[k]: f"{v:.4f}" for k, v in logs.items() if k in names}
+
+
+def _tqdm_class():
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm

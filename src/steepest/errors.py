@@ -30,3 +30,7 @@ class ModelFileError(SteepestError):
 
 class DivergenceError(SteepestError):
     """The loss became NaN or infinite; the weights were restored to the last finite ones."""
+
+
+class DatasetError(DataError):
+    """A dataset file is missing, corrupt or truncated, or could not be downloaded."""

@@ -3,10 +3,10 @@
 A file holds ``W0, b0, W1, b1, ...``, the optimiser's state vectors
 (``optimizer.m`` ...), ``metadata`` (UTF-8 JSON as bytes: format and version,
 architecture, dtype, training history, optimiser settings and step count, the
-random generator's state) and ``checksum`` (SHA-256 over all of that). It is
-read with ``allow_pickle=False``, so opening a file can never run code, and
-written to a temporary file that is renamed into place, so a crash never leaves
-half a model behind.
+random generator's state, and the network's own ``metadata`` dict) and
+``checksum`` (SHA-256 over all of that). It is read with ``allow_pickle=False``,
+so opening a file can never run code, and written to a temporary file that is
+renamed into place, so a crash never leaves half a model behind.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def save(net: Network, path: str | os.PathLike[str]) -> Path:
         "epochs_trained": net.epochs_trained,
         "rng_state": net.rng.bit_generator.state,
         "optimizer": None,
+        "user": net.metadata,
     }
     if net.optimizer is not None:
         metadata["optimizer"] = net.optimizer.config()
@@ -89,6 +90,7 @@ def load(path: str | os.PathLike[str]) -> Network:
         net.history = History(meta["history"])
         net.epochs_trained = int(meta["epochs_trained"])
         net.rng.bit_generator.state = meta["rng_state"]
+        net.metadata = dict(meta.get("user") or {})
         if meta["optimizer"] is not None:
             net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
     except (KeyError, TypeError, ValueError) as exc:

@@ -140,6 +140,8 @@ class Network:
         self.history = History()
         self.epochs_trained = 0
         self.stop_training = False
+        #: Free-form JSON-able facts saved with the model (dataset, class names...).
+        self.metadata: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ structure
     @property

@@ -12,13 +12,12 @@ epoch never copies the dataset; full-batch training uses the data as it is.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .callbacks import Callback
+from .callbacks import Callback, ProgressBar
 from .errors import ConfigError, DivergenceError
 from .history import History
 from .metrics import correct, evaluate_prepared
@@ -74,7 +73,8 @@ def fit(
     - ``sample_weight`` ``(n_samples,)``: each sample's weight in the loss,
       ``sum(w_i * l_i) / sum(w_i)`` per batch.
     - ``callbacks``: e.g. :class:`~steepest.callbacks.EarlyStopping`.
-    - ``verbose``: 0 silent, 1 one line per epoch.
+    - ``verbose``: 0 silent, 1 a progress bar per epoch (tqdm, on a terminal)
+      or one line per epoch (otherwise).
 
     Raises a :mod:`steepest.errors` exception before training for bad data or
     settings, and :class:`~steepest.errors.DivergenceError` if the loss
@@ -90,17 +90,22 @@ def fit(
     if validation is not None:
         metric_names += [f"val_{m}" for m in metric_names]
     net.stop_training = False
+    loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle)
+    callbacks = [*callbacks, *([ProgressBar()] if verbose else [])]
+    params = {"epochs": net.epochs_trained + epochs, "steps": loop.steps,
+              "samples": len(train_rows)}
     for callback in callbacks:
+        callback.set_params(params)
         callback.on_train_begin(net, [*metric_names, "lr"])
 
-    loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle)
     history = History()
     try:
         for _ in range(epochs):
-            started = time.perf_counter()
             epoch = net.epochs_trained
             net.optimizer.start_epoch(epoch)
-            logs = loop.run_epoch(epoch)
+            for callback in callbacks:
+                callback.on_epoch_begin(net, epoch)
+            logs = loop.run_epoch(epoch, callbacks)
             if validation is not None:
                 figures = evaluate_prepared(net, *validation)
                 logs |= {f"val_{k}": v for k, v in figures.items()}
@@ -108,8 +113,6 @@ def fit(
             history.append(logs)
             net.history.append(logs)
             net.epochs_trained += 1
-            if verbose:
-                _print_epoch(epoch, net.epochs_trained - len(history) + epochs, logs, started)
             for callback in callbacks:
                 callback.on_epoch_end(net, epoch, logs)
             if net.stop_training:
@@ -204,6 +207,7 @@ class _Loop:
         if not self.full_batch:
             self.X_buffer = np.empty((self.batch_size, X.shape[1]), dtype=X.dtype)
             self.Y_buffer = np.empty((self.batch_size, Y.shape[1]), dtype=Y.dtype)
+        self.steps = -(-n // self.batch_size)
         self.grads = np.empty_like(net.params)
         self.grad_layers = net._views(self.grads)
         self.last_good = net.params.copy()
@@ -220,7 +224,7 @@ class _Loop:
             Yb = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
             yield Xb, Yb, None if self.w is None else self.w[index]
 
-    def run_epoch(self, epoch: int) -> dict[str, float]:
+    def run_epoch(self, epoch: int, callbacks: Sequence[Callback] = ()) -> dict[str, float]:
         net, settings = self.net, self.settings
         loss_sum = correct_sum = weight_sum = 0.0
         for step, (Xb, Yb, wb) in enumerate(self._batches()):
@@ -241,6 +245,12 @@ class _Loop:
             if self.kind is not None:
                 hits = correct(trace.output, Yb, self.kind)
                 correct_sum += float(hits.sum() if wb is None else np.dot(wb, hits))
+            if callbacks:
+                running = {"loss": loss_sum / weight_sum}
+                if self.kind is not None:
+                    running["accuracy"] = correct_sum / weight_sum
+                for callback in callbacks:
+                    callback.on_batch_end(net, step, running)
         if not np.isfinite(net.params).all():
             self._diverged(epoch, step, "the weights became NaN or infinite")
         logs = {"loss": loss_sum / weight_sum}
@@ -278,16 +288,3 @@ def _apply_max_norm(net: Network, limit: float) -> None:
         norms = np.sqrt(np.einsum("ij,ij->j", W, W))
         scale = np.minimum(1.0, limit / np.maximum(norms, 1e-12)).astype(W.dtype)
         W *= scale
-
-
-def _print_epoch(epoch: int, last_epoch: int, logs: dict[str, float], started: float) -> None:
-    figures = "  ".join(
-        f"{k} {v:.4g}" if k == "lr" else f"{k} {v:.4f}" for k, v in logs.items()
-    )
-    width = len(str(last_epoch))
-    print(
-        f"epoch {epoch + 1:>{width}}/{last_epoch}  {figures}  "
-        f"({time.perf_counter() - started:.2f} s)",
-        flush=True,
-    )
-

@@ -1,0 +1,197 @@
+"""Numeric tables from CSV files, with one-hot encoding and standardisation.
+
+The second tutorial's graduate-admissions exercise in one call::
+
+    X, y = load_csv("admissions.csv", target="admit", one_hot=["rank"],
+                    standardize=["gre", "gpa"])
+
+The returned :class:`Table` also carries a :class:`TableSchema`: the feature
+columns, the categories of each one-hot column and the standardisation figures,
+so new rows (say, to predict) are encoded exactly like the training rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+
+
+@dataclass
+class TableSchema:
+    """How raw CSV columns become feature columns (JSON-able with ``to_dict``)."""
+
+    columns: list[str]  # raw input columns used, in order
+    categories: dict[str, list[str]] = field(default_factory=dict)  # one-hot column -> values
+    scaling: dict[str, tuple[float, float]] = field(default_factory=dict)  # column -> mean, std
+
+    @property
+    def feature_names(self) -> list[str]:
+        names = []
+        for column in self.columns:
+            if column in self.categories:
+                names += [f"{column}={value}" for value in self.categories[column]]
+            else:
+                names.append(column)
+        return names
+
+    def encode(
+        self, header: Sequence[str], rows: Sequence[Sequence[str]], where: str
+    ) -> np.ndarray:
+        """Rows of raw cells -> float32 features ``(n_rows, len(feature_names))``."""
+        index = _column_index(header, self.columns, where)
+        blocks = []
+        for column in self.columns:
+            cells = [row[index[column]].strip() for row in rows]
+            if column in self.categories:
+                blocks.append(_one_hot_block(cells, column, self.categories[column], where))
+            else:
+                values = _numbers(cells, column, where)
+                if column in self.scaling:
+                    mean, std = self.scaling[column]
+                    values = (values - mean) / std
+                blocks.append(values[:, None])
+        return np.hstack(blocks).astype(np.float32) if blocks else np.empty((len(rows), 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": self.columns, "categories": self.categories,
+                "scaling": {k: list(v) for k, v in self.scaling.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TableSchema:
+        return cls(list(data["columns"]), dict(data["categories"]),
+                   {k: (float(v[0]), float(v[1])) for k, v in data["scaling"].items()})
+
+
+@dataclass
+class Table:
+    """``X`` float32 ``(n, n_features)``, ``y`` ``(n,)`` (int64 when every target
+    is a whole number, else float32), the feature names and the schema.
+    Unpacks as ``X, y = table``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list[str]
+    target: str
+    schema: TableSchema
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.X, self.y))
+
+
+def read_csv_rows(
+    path: str | os.PathLike[str], delimiter: str = ","
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV file; blank lines skipped, ragged rows refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such CSV file")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        lines = [row for row in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in row)]
+    if not lines:
+        raise DataError(f"{path}: empty CSV file (expected a header row)")
+    header, rows = [c.strip() for c in lines[0]], lines[1:]
+    if not rows:
+        raise DataError(f"{path}: the CSV file has a header but no rows")
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise DataError(
+                f"{path}: line {number} has {len(row)} cells, the header has {len(header)}"
+            )
+    return header, rows
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str,
+    one_hot: Sequence[str] = (),
+    standardize: bool | Sequence[str] = False,
+    delimiter: str = ",",
+) -> Table:
+    """Read a numeric table whose first row names the columns.
+
+    ``target`` names the column to predict; every other column is a feature.
+    Columns in ``one_hot`` are categorical: each of their values gets its own
+    0/1 column (``rank=1``, ``rank=2``, ...). ``standardize`` is True (every
+    numeric feature column) or a list of columns, scaled to mean 0 and
+    standard deviation 1 over the file (split off test rows first and use
+    :func:`~steepest.datasets.standardize` if the figures must come from the
+    training rows only). Missing columns, empty or non-numeric cells raise
+    :class:`~steepest.errors.DataError` naming the line and column.
+    """
+    header, rows = read_csv_rows(path, delimiter)
+    where = str(path)
+    _column_index(header, [target, *one_hot], where)
+    columns = [c for c in header if c != target]
+    numeric = [c for c in columns if c not in one_hot]
+    to_scale = numeric if standardize is True else list(standardize or [])
+    _column_index(header, to_scale, where)
+    if set(to_scale) & set(one_hot):
+        both = sorted(set(to_scale) & set(one_hot))
+        raise DataError(f"columns {both} cannot be both one-hot encoded and standardised")
+
+    schema = TableSchema(columns)
+    for column in one_hot:
+        values = {row[header.index(column)].strip() for row in rows}
+        schema.categories[column] = sorted(values, key=_category_order)
+    for column in to_scale:
+        values = _numbers([row[header.index(column)].strip() for row in rows], column, where)
+        std = float(values.std())
+        schema.scaling[column] = (float(values.mean()), std if std > 0 else 1.0)
+
+    X = schema.encode(header, rows, where)
+    y = _numbers([row[header.index(target)].strip() for row in rows], target, where)
+    y = y.astype(np.int64) if np.array_equal(y, np.round(y)) else y.astype(np.float32)
+    return Table(X, y, schema.feature_names, target, schema)
+
+
+def _column_index(header: Sequence[str], wanted: Sequence[str], where: str) -> dict[str, int]:
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise DataError(f"{where}: no column {missing[0]!r}; the columns are {list(header)}")
+    return {c: list(header).index(c) for c in wanted}
+
+
+def _numbers(cells: Sequence[str], column: str, where: str) -> np.ndarray:
+    values = np.empty(len(cells))
+    for line, cell in enumerate(cells, start=2):
+        try:
+            values[line - 2] = float(cell)
+        except ValueError:
+            what = "is empty" if not cell else f"{cell!r} is not a number"
+            raise DataError(
+                f"{where}: line {line}, column {column!r}: {what}"
+                + ("" if not cell else " (one-hot encode categorical columns with one_hot=)")
+            ) from None
+    if not np.isfinite(values).all():
+        raise DataError(f"{where}: column {column!r} contains NaN or infinity")
+    return values
+
+
+def _one_hot_block(
+    cells: Sequence[str], column: str, categories: list[str], where: str
+) -> np.ndarray:
+    lookup = {value: k for k, value in enumerate(categories)}
+    block = np.zeros((len(cells), len(categories)))
+    for line, cell in enumerate(cells, start=2):
+        if cell not in lookup:
+            raise DataError(
+                f"{where}: line {line}, column {column!r}: unknown category {cell!r} "
+                f"(known: {categories})"
+            )
+        block[line - 2, lookup[cell]] = 1
+    return block
+
+
+def _category_order(value: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(value), value)
+    except ValueError:
+        return (1, 0.0, value)
