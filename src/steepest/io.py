@@ -93,7 +93,7 @@ def load(path: str | os.PathLike[str]) -> Network:
         net.metadata = dict(meta.get("user") or {})
         if meta["optimizer"] is not None:
             net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
         raise ModelFileError(f"{path}: inconsistent model file: {detail}") from None
     return net
@@ -113,10 +113,17 @@ def _restore_optimizer(config: dict[str, Any], arrays: dict[str, np.ndarray], ne
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    # Our own file handle: np.load leaks its own when a broken zip makes it fail.
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
+        with open(path, "rb") as f:
+            archive = np.load(f, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path}: a single array, not a steepest model file")
+            with archive:
+                return {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
         raise ModelFileError(
             f"{path}: not a readable model file (truncated or corrupt: {exc})"
         ) from None
@@ -127,7 +134,9 @@ def _parse_metadata(path: Path, raw: np.ndarray) -> dict[str, Any]:
         meta = json.loads(raw.tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: corrupt metadata ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: not a steepest model file (metadata is not a JSON object)")
+    if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a steepest model file (format {meta.get('format')!r})")
     version = meta.get("format_version")
     if version != FORMAT_VERSION:

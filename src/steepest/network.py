@@ -463,10 +463,11 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
 
 def _check_dtype(dtype: str | np.dtype) -> np.dtype:
     try:
-        resolved = np.dtype(dtype)
+        resolved = np.dtype(dtype) if dtype is not None else None
     except TypeError:
         resolved = None
-    if resolved not in (np.dtype("float32"), np.dtype("float64")):
+    # ``None`` must be tested apart: NumPy finds np.dtype("float64") == None true.
+    if resolved is None or resolved not in (np.dtype("float32"), np.dtype("float64")):
         raise ConfigError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     return resolved
 
