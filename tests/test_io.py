@@ -99,17 +99,6 @@ def _load_error(path: pathlib.Path) -> str:
     return str(info.value)
 
 
-@pytest.fixture
-def close_leaked_files():
-    """Close, silently, the handle that load() leaks on a broken zip (see
-    test_loading_a_broken_zip_closes_the_file), so the ResourceWarning does not
-    surface in some later test."""
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
-
-
 def _assert_same_weights(a: Network, b: Network) -> None:
     wa, wb = a.get_weights(), b.get_weights()
     assert len(wa) == len(wb)
@@ -422,7 +411,7 @@ def test_random_bytes(tmp_path):
     assert "not a readable model file" in message
 
 
-def test_random_bytes_after_zip_magic(tmp_path, close_leaked_files):
+def test_random_bytes_after_zip_magic(tmp_path):
     path = tmp_path / "noise.npz"
     path.write_bytes(b"PK\x03\x04" + np.random.default_rng(1).bytes(3000))
     message = _load_error(path)
@@ -430,7 +419,7 @@ def test_random_bytes_after_zip_magic(tmp_path, close_leaked_files):
 
 
 @pytest.mark.parametrize("fraction", [0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999])
-def test_truncated_file(tmp_path, fraction, close_leaked_files):
+def test_truncated_file(tmp_path, fraction):
     path = _saved(tmp_path)
     data = path.read_bytes()
     cut = max(1, int(len(data) * fraction))
@@ -440,13 +429,13 @@ def test_truncated_file(tmp_path, fraction, close_leaked_files):
     assert "truncated or corrupt" in message
 
 
-def test_truncated_by_one_byte(tmp_path, close_leaked_files):
+def test_truncated_by_one_byte(tmp_path):
     path = _saved(tmp_path)
     path.write_bytes(path.read_bytes()[:-1])
     assert "truncated or corrupt" in _load_error(path)
 
 
-def test_loading_a_broken_zip_closes_the_file(tmp_path, close_leaked_files):
+def test_loading_a_broken_zip_closes_the_file(tmp_path):
     path = _saved(tmp_path)
     path.write_bytes(path.read_bytes()[:100])
     with warnings.catch_warnings(record=True) as caught:

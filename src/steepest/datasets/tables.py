@@ -128,6 +128,22 @@ def load_csv(
     """
     header, rows = read_csv_rows(path, delimiter)
     where = str(path)
+    schema = fit_schema(header, rows, target, one_hot, standardize, where)
+    X = schema.encode(header, rows, where)
+    return Table(X, targets(header, rows, target, where), schema.feature_names, target, schema)
+
+
+def fit_schema(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    target: str,
+    one_hot: Sequence[str] = (),
+    standardize: bool | Sequence[str] = False,
+    where: str = "table",
+) -> TableSchema:
+    """The encoding of ``rows``' feature columns: categories of the ``one_hot``
+    columns and mean/std of the ``standardize`` columns, measured on ``rows``
+    (pass only the training rows to keep test figures out of it)."""
     _column_index(header, [target, *one_hot], where)
     columns = [c for c in header if c != target]
     numeric = [c for c in columns if c not in one_hot]
@@ -136,7 +152,6 @@ def load_csv(
     if set(to_scale) & set(one_hot):
         both = sorted(set(to_scale) & set(one_hot))
         raise DataError(f"columns {both} cannot be both one-hot encoded and standardised")
-
     schema = TableSchema(columns)
     for column in one_hot:
         values = {row[header.index(column)].strip() for row in rows}
@@ -145,11 +160,16 @@ def load_csv(
         values = _numbers([row[header.index(column)].strip() for row in rows], column, where)
         std = float(values.std())
         schema.scaling[column] = (float(values.mean()), std if std > 0 else 1.0)
+    return schema
 
-    X = schema.encode(header, rows, where)
+
+def targets(
+    header: Sequence[str], rows: Sequence[Sequence[str]], target: str, where: str
+) -> np.ndarray:
+    """The ``target`` column: int64 when every value is a whole number, else float32."""
+    _column_index(header, [target], where)
     y = _numbers([row[header.index(target)].strip() for row in rows], target, where)
-    y = y.astype(np.int64) if np.array_equal(y, np.round(y)) else y.astype(np.float32)
-    return Table(X, y, schema.feature_names, target, schema)
+    return y.astype(np.int64) if np.array_equal(y, np.round(y)) else y.astype(np.float32)
 
 
 def _column_index(header: Sequence[str], wanted: Sequence[str], where: str) -> dict[str, int]:
