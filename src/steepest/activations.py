@@ -80,8 +80,8 @@ class Sigmoid(Activation):
         self.c = c
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        out = np.multiply(Z, -self.c)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # c*z or exp(-c*z) may overflow to inf: harmless
+            out = np.multiply(Z, -self.c)
             np.exp(out, out=out)
         out += 1.0
         return np.reciprocal(out, out=out)
@@ -168,7 +168,10 @@ class Softmax(Activation):
     name = "softmax"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        out = Z - Z.max(axis=1, keepdims=True)
+        # z - max(z) <= 0, so exp never overflows; only the subtraction can, for
+        # logits near the float limit, and then -inf gives exactly 0, as it should.
+        with np.errstate(over="ignore"):
+            out = Z - Z.max(axis=1, keepdims=True)
         np.exp(out, out=out)
         out /= out.sum(axis=1, keepdims=True)
         return out

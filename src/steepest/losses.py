@@ -35,8 +35,9 @@ class Loss:
     def per_sample(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
     ) -> np.ndarray:
-        """Loss of each sample, shape ``(n_samples,)``; ``Z`` and the output
-        ``activation`` let the cross-entropies work from the logits."""
+        """Loss of each sample, float64 ``(n_samples,)`` (summed over many samples,
+        and able to exceed float32's range); ``Z`` and the output ``activation``
+        let the cross-entropies work from the logits."""
         raise NotImplementedError
 
     def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -68,7 +69,7 @@ class SumSquaredError(Loss):
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
     ) -> np.ndarray:
         diff = A - Y
-        return 0.5 * np.einsum("ij,ij->i", diff, diff)
+        return 0.5 * np.einsum("ij,ij->i", diff, diff, dtype=np.float64)
 
     def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
         return A - Y
@@ -83,7 +84,7 @@ class MeanSquaredError(Loss):
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
     ) -> np.ndarray:
         diff = A - Y
-        return np.einsum("ij,ij->i", diff, diff) / Y.shape[1]
+        return np.einsum("ij,ij->i", diff, diff, dtype=np.float64) / Y.shape[1]
 
     def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
         grad = A - Y
@@ -114,7 +115,7 @@ class BinaryCrossEntropy(Loss):
     ) -> np.ndarray:
         S = Z * activation.c
         value = np.maximum(S, 0) - S * Y + np.log1p(np.exp(-np.abs(S)))
-        return value.mean(axis=1)
+        return value.mean(axis=1, dtype=np.float64)
 
     def output_delta(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
@@ -149,8 +150,11 @@ class CrossEntropy(Loss):
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
     ) -> np.ndarray:
         m = Z.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(Z - m).sum(axis=1)) + m[:, 0]
-        return lse - np.einsum("ij,ij->i", Y, Z)
+        with np.errstate(over="ignore"):  # see Softmax.forward
+            shifted = Z - m
+        # In float64: the loss of a float32 network can exceed float32's range.
+        lse = np.log(np.exp(shifted).sum(axis=1), dtype=np.float64) + m[:, 0]
+        return lse - np.einsum("ij,ij->i", Y, Z, dtype=np.float64)
 
     def output_delta(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,

@@ -228,17 +228,18 @@ class _Loop:
         net, settings = self.net, self.settings
         loss_sum = correct_sum = weight_sum = 0.0
         for step, (Xb, Yb, wb) in enumerate(self._batches()):
-            # A diverging step overflows; it is caught below and reported as a
-            # DivergenceError, so NumPy's own warnings would only be noise.
+            # A diverging step overflows somewhere in here; the non-finite loss or
+            # weights are caught and reported as a DivergenceError, so NumPy's own
+            # warnings would only be noise.
             with np.errstate(over="ignore", invalid="ignore"):
                 loss, trace = net._loss_and_gradients(Xb, Yb, wb, self.grads, training=True)
-            if not math.isfinite(loss):
-                self._diverged(epoch, step, f"the loss became {loss}")
-            self.last_good[...] = net.params
-            self._regularise_gradients()
-            net.optimizer.update(net.params, self.grads)
-            if settings.max_norm is not None:
-                _apply_max_norm(net, settings.max_norm)
+                if not math.isfinite(loss):
+                    self._diverged(epoch, step, f"the loss became {loss}")
+                self.last_good[...] = net.params
+                self._regularise_gradients()
+                net.optimizer.update(net.params, self.grads)
+                if settings.max_norm is not None:
+                    _apply_max_norm(net, settings.max_norm)
             batch_weight = len(Xb) if wb is None else float(wb.sum())
             loss_sum += loss * batch_weight
             weight_sum += batch_weight
