@@ -634,7 +634,9 @@ def test_divergence_raises_and_restores_finite_weights():
     assert "training diverged at epoch" in message
     assert "learning rate 1e+06" in message
     assert "smaller learning rate" in message
-    assert net.optimizer is None
+    # the same kind of optimiser, with its settings, restarts afresh at the next fit
+    assert net.optimizer.name == "sgd" and net.optimizer.learning_rate == 1e6
+    assert net.optimizer.steps == 0 and net.optimizer.state == {}
     assert np.isfinite(net.params).all()
     for array in net.get_weights():
         assert np.isfinite(array).all()
@@ -649,7 +651,9 @@ def test_divergence_full_batch_and_online(batch_size):
     net, X, y = _divergent_setup()
     with pytest.raises(DivergenceError, match=r"learning rate 1e\+06"):
         net.fit(X, y, epochs=50, batch_size=batch_size, optimizer="sgd", learning_rate=1e6)
-    assert net.optimizer is None
+    # the same kind of optimiser, with its settings, restarts afresh at the next fit
+    assert net.optimizer.name == "sgd" and net.optimizer.learning_rate == 1e6
+    assert net.optimizer.steps == 0 and net.optimizer.state == {}
     assert np.isfinite(net.params).all()
     assert np.isfinite(net.predict(X)).all()
 

@@ -255,6 +255,7 @@ def test_config_round_trip_drops_steps():
     assert config == {
         "name": "nesterov", "learning_rate": 0.03, "momentum": 0.6,
         "schedule": {"name": "cosine", "epochs": 100, "final": 0.0}, "steps": 1,
+        "first_epoch": None,
     }
     twin = get_optimizer(config)
     assert type(twin) is Nesterov

@@ -16,27 +16,58 @@ CLASSES = "classes"  # one class per row: accuracy compares argmaxes
 BINARY = "binary"  # independent 0/1 outputs: accuracy thresholds at 0.5
 
 
+#: Elements checked at a time, so a check never allocates a mask as big as the data.
+CHECK_CHUNK = 1 << 20
+
+
 def _numeric(a: object, what: str) -> np.ndarray:
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{what} must be a rectangular numeric array ({exc})") from None
     if arr.dtype.kind not in "biuf":
         raise DataError(f"{what} must be numeric, got an array of dtype {arr.dtype}")
     return arr
 
 
-def _first_non_finite(arr: np.ndarray) -> str:
-    bad = np.argwhere(~np.isfinite(arr))
-    where = ", ".join(str(int(i)) for i in bad[0])
-    return f"{len(bad)} value(s), the first at index ({where})"
-
-
 def check_finite(arr: np.ndarray, what: str) -> None:
-    """Raise DataError if a float array holds NaN or infinity."""
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise DataError(f"{what} contains NaN or infinity: {_first_non_finite(arr)}")
+    """Raise DataError if a float array holds NaN or infinity (checked in chunks)."""
+    if arr.dtype.kind != "f" or arr.size == 0:
+        return
+    rows = arr.reshape(len(arr), -1) if arr.ndim else arr.reshape(1, 1)
+    step = max(1, CHECK_CHUNK // max(1, rows.shape[1]))
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        if not np.isfinite(chunk).all():
+            bad = np.argwhere(~np.isfinite(chunk))[0]
+            flat = (start + bad[0]) * rows.shape[1] + bad[1]
+            index = ", ".join(str(int(i)) for i in np.unravel_index(flat, arr.shape))
+            count = sum(int((~np.isfinite(rows[i : i + step])).sum())
+                        for i in range(start, len(rows), step))
+            raise DataError(
+                f"{what} contains NaN or infinity: {count} value(s), the first at index ({index})"
+            )
+
+
+def as_float(arr: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+    """``arr`` in ``dtype``, refusing values that do not fit (NaN, inf, or beyond
+    float32's range, which the cast would turn into inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.asarray(arr, dtype=dtype)
+    try:
+        check_finite(out, what)
+    except DataError:
+        check_finite(np.asarray(arr), what)  # NaN or inf in the data itself
+        raise DataError(
+            f"{what} holds values too large for {dtype.name} (largest magnitude "
+            f"{float(np.abs(arr).max()):.3g}, limit {float(np.finfo(dtype).max):.3g})"
+        ) from None
+    return out
 
 
 def check_X(X: object, n_features: int) -> np.ndarray:
-    """``X`` as a 2-D numeric array ``(n_samples, n_features)``, checked, not copied."""
+    """``X`` as a 2-D numeric array ``(n_samples, n_features)``: shape and type
+    checked, not copied (values are checked by :func:`as_float`)."""
     arr = _numeric(X, "X")
     if arr.ndim != 2:
         hint = ""
@@ -56,7 +87,6 @@ def check_X(X: object, n_features: int) -> np.ndarray:
             f"X has {arr.shape[1]} features (columns) but the network's input layer has "
             f"{n_features}"
         )
-    check_finite(arr, "X")
     return arr
 
 
@@ -85,14 +115,11 @@ def prepare_targets(
         Y = np.zeros((n_samples, n_outputs), dtype=dtype)
         Y[np.arange(n_samples), labels] = 1
         return Y, CLASSES
-    if arr.ndim == 1:
-        Y = arr.astype(dtype).reshape(-1, 1)
-    elif arr.shape[1] != n_outputs:
+    if arr.ndim == 2 and arr.shape[1] != n_outputs:
         raise ShapeError(
             f"y has {arr.shape[1]} columns but the network has {n_outputs} outputs"
         )
-    else:
-        Y = arr.astype(dtype)
+    Y = as_float(arr, dtype, "y").reshape(n_samples, n_outputs)
 
     if loss_name == "cross_entropy":
         if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-3):
@@ -117,24 +144,33 @@ def _check_labels(y: np.ndarray, n_classes: int) -> np.ndarray:
             f"y is 1-D, so it must hold integer class labels 0..{n_classes - 1} for the "
             f"{n_classes} outputs; found non-integer values such as {y[y != np.round(y)][0]:g}"
         )
-    labels = y.astype(np.int64)
-    low, high = int(labels.min()), int(labels.max())
+    low, high = y.min(), y.max()  # before any cast, which could wrap huge values
     if low < 0 or high >= n_classes:
         raise DataError(
             f"class labels must lie in 0..{n_classes - 1} (the network has {n_classes} "
-            f"outputs), found labels from {low} to {high}"
+            f"outputs), found labels from {low:g} to {high:g}"
         )
-    return labels
+    return y.astype(np.int64)
 
 
 def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray | None:
     """Sample weights as a float64 vector ``(n_samples,)``: finite, >= 0, not all 0."""
     if sample_weight is None:
         return None
-    w = _numeric(sample_weight, "sample_weight").astype(np.float64).ravel()
-    if w.shape[0] != n_samples:
-        raise ShapeError(f"sample_weight has {w.shape[0]} values but X has {n_samples} rows")
-    check_finite(w, "sample_weight")
-    if (w < 0).any() or w.sum() <= 0:
+    arr = _numeric(sample_weight, "sample_weight")
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ShapeError(
+            f"sample_weight must have shape ({n_samples},), one weight per row; got {arr.shape}"
+        )
+    if arr.shape[0] != n_samples:
+        raise ShapeError(f"sample_weight has {arr.shape[0]} values but X has {n_samples} rows")
+    w = as_float(arr, np.dtype(np.float64), "sample_weight")
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if (w < 0).any() or total <= 0:
         raise DataError("sample_weight must be >= 0 with a positive sum")
+    if not np.isfinite(total):
+        raise DataError("sample_weight is too large: its sum overflows; scale the weights down")
     return w

@@ -119,8 +119,7 @@ class ReLU(Activation):
         return np.maximum(Z, 0)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
-        grad_A[Z <= 0] = 0
-        return grad_A
+        return np.multiply(grad_A, Z > 0, out=grad_A)
 
 
 class LeakyReLU(Activation):

@@ -15,10 +15,13 @@ gradients agree; a mistake in backpropagation gives values near 1.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .network import Network
@@ -74,11 +77,14 @@ def gradcheck(
     must be a deterministic function of the weights). Returns a
     :class:`GradCheckResult`; ``print`` it for a per-layer report.
     """
+    if not (isinstance(eps, int | float) and math.isfinite(eps) and eps > 0):
+        raise ConfigError(f"eps must be a small positive number such as 1e-6, got {eps!r}")
     twin = net.astype("float64")
     X64, Y, _, w = twin._prepare(X, y, sample_weight)
+    row_weights = twin._row_weights(len(X64), w)
     analytic = np.empty_like(twin.params)
-    twin._loss_and_gradients(X64, Y, w, analytic, training=False)
-    numeric = _numerical_gradient(twin, X64, Y, w, eps)
+    twin._loss_and_gradients(X64, Y, row_weights, twin._views(analytic), training=False)
+    numeric = _numerical_gradient(twin, X64, Y, row_weights, eps)
 
     weight_errors, bias_errors = [], []
     for (gW, gb), (nW, nb) in zip(twin._views(analytic), twin._views(numeric), strict=True):
@@ -89,10 +95,8 @@ def gradcheck(
 
 
 def _numerical_gradient(
-    net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None, eps: float
+    net: Network, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray, eps: float
 ) -> np.ndarray:
-    row_weights = net._row_weights(X.shape[0], w)
-
     def loss() -> float:
         Z, A = net._forward_output(X)
         per_sample = net.loss.per_sample(Y, A, Z, net.output_activation)

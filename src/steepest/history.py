@@ -29,6 +29,9 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.metrics[key]
 
+    def get(self, key: str, default: list[float] | None = None) -> list[float] | None:
+        return self.metrics.get(key, default)
+
     def __contains__(self, key: object) -> bool:
         return key in self.metrics
 

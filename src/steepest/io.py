@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ModelFileError, SteepestError
+from .errors import ConfigError, ModelFileError, SteepestError
 from .history import History
 from .optimizers import get_optimizer
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .network import Network
 
 FORMAT = "steepest.model"
+ZIP_MAGIC = b"PK\x03\x04"
 FORMAT_VERSION = 1
 
 
@@ -50,6 +51,7 @@ def save(net: Network, path: str | os.PathLike[str]) -> Path:
         "history": net.history.to_dict(),
         "epochs_trained": net.epochs_trained,
         "rng_state": net.rng.bit_generator.state,
+        "split_seed": net.split_seed,
         "optimizer": None,
         "user": net.metadata,
     }
@@ -57,7 +59,11 @@ def save(net: Network, path: str | os.PathLike[str]) -> Path:
         metadata["optimizer"] = net.optimizer.config()
         for key, value in net.optimizer.state.items():
             arrays[f"optimizer.{key}"] = value
-    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    try:
+        text = json.dumps(metadata, default=_plain)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"cannot save net.metadata: {exc}") from None
+    arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
     arrays["checksum"] = np.frombuffer(_digest(arrays).encode(), dtype=np.uint8)
     path = Path(path)
     atomic_write(path, lambda f: np.savez(f, **arrays))
@@ -90,6 +96,7 @@ def load(path: str | os.PathLike[str]) -> Network:
         net.history = History(meta["history"])
         net.epochs_trained = int(meta["epochs_trained"])
         net.rng.bit_generator.state = meta["rng_state"]
+        net.split_seed = int(meta["split_seed"])
         net.metadata = dict(meta.get("user") or {})
         if meta["optimizer"] is not None:
             net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
@@ -99,9 +106,18 @@ def load(path: str | os.PathLike[str]) -> Network:
     return net
 
 
+def _plain(value: Any) -> Any:
+    """NumPy scalars and arrays in metadata, as JSON-able Python values."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} values are not JSON-able ({value!r})")
+
+
 def _restore_optimizer(config: dict[str, Any], arrays: dict[str, np.ndarray], net: Network):
     optimizer = get_optimizer(config)
     optimizer.steps = int(config["steps"])
+    first = config.get("first_epoch")
+    optimizer.first_epoch = None if first is None else int(first)
     for key in optimizer.state_names:
         name = f"optimizer.{key}"
         if name in arrays:
@@ -116,6 +132,12 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     # Our own file handle: np.load leaks its own when a broken zip makes it fail.
     try:
         with open(path, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4:
+                raise ModelFileError(f"{path}: not a readable model file (empty or truncated)")
+            if head != ZIP_MAGIC:  # else NumPy may try (and refuse) to unpickle it
+                raise ModelFileError(f"{path}: not a readable model file (not an .npz archive)")
+            f.seek(0)
             archive = np.load(f, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ModelFileError(f"{path}: a single array, not a steepest model file")

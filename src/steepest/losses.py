@@ -113,7 +113,7 @@ class BinaryCrossEntropy(Loss):
     def per_sample(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
     ) -> np.ndarray:
-        S = Z * activation.c
+        S = np.multiply(Z, activation.c, dtype=np.float64)  # c * z may exceed float32
         value = np.maximum(S, 0) - S * Y + np.log1p(np.exp(-np.abs(S)))
         return value.mean(axis=1, dtype=np.float64)
 

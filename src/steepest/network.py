@@ -126,6 +126,9 @@ class Network:
         self.init = init if init is not None else _default_init(self.activations)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        # Fixed for the network's life (saved in model files), so validation_split
+        # holds out the same rows at every fit, even without a seed.
+        self.split_seed = int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0])
 
         self.params = np.empty(self.n_params, dtype=self.dtype)
         self._layers = self._views(self.params)
@@ -210,6 +213,7 @@ class Network:
         twin = Network.from_config(config)
         twin.params[...] = self.params
         twin.rng.bit_generator.state = self.rng.bit_generator.state
+        twin.split_seed = self.split_seed
         return twin
 
     def copy(self) -> Network:
@@ -262,8 +266,7 @@ class Network:
             arr = check._numeric(new, name)
             if arr.shape != shape:
                 raise ShapeError(f"{name} must have shape {shape}, got {arr.shape}")
-            check.check_finite(arr, name)
-            arrays.append(arr)
+            arrays.append(check.as_float(arr, self.dtype, name))
         for target, arr in zip((a for layer in self._layers for a in layer), arrays, strict=True):
             target[...] = arr
 
@@ -295,7 +298,7 @@ class Network:
 
         With ``training=True`` dropout is applied, as during ``fit``.
         """
-        X = np.asarray(check.check_X(X, self.sizes[0]), dtype=self.dtype)
+        X = check.as_float(check.check_X(X, self.sizes[0]), self.dtype, "X")
         return self._forward(X, training)
 
     def _forward(self, X: np.ndarray, training: bool) -> Trace:
@@ -352,25 +355,24 @@ class Network:
             )
 
     def _row_weights(self, n: int, sample_weight: np.ndarray | None) -> np.ndarray:
-        """``w_i / sum(w)`` for a batch: the batch loss is ``sum(row_weights * l_i)``."""
+        """``w_i / sum(w)`` (or ``1 / n``): the loss is ``sum(row_weights * l_i)``."""
         if sample_weight is None:
             return np.full(n, 1.0 / n, dtype=self.dtype)
-        total = sample_weight.sum()
-        return (sample_weight / total if total > 0 else sample_weight).astype(self.dtype)
+        return (sample_weight / sample_weight.sum()).astype(self.dtype)
 
     def _loss_and_gradients(
-        self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None,
-        grad_flat: np.ndarray, training: bool,
+        self, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray,
+        grad_layers: list[tuple[np.ndarray, np.ndarray]], training: bool,
     ) -> tuple[float, Trace]:
-        """One forward and one backward phase on a prepared batch; the gradients
-        go into ``grad_flat`` (laid out like ``params``). Returns the batch loss."""
+        """One forward and one backward phase on a prepared batch: the loss
+        ``sum(row_weights * l_i)``, and its gradients written into ``grad_layers``
+        (views like ``_layers``). Returns the loss and the forward trace."""
         trace = self._forward(X, training)
-        row_weights = self._row_weights(X.shape[0], sample_weight)
         per_sample = self.loss.per_sample(
             Y, trace.outputs[-1], trace.sums[-1], self.activations[-1]
         )
         loss = float(np.dot(row_weights, per_sample))
-        self._backward(trace, Y, row_weights, self._views(grad_flat))
+        self._backward(trace, Y, row_weights, grad_layers)
         return loss, trace
 
     def gradients(
@@ -380,9 +382,9 @@ class Network:
         ``(X, y)`` in the order (and shapes) of :meth:`get_weights`, from one
         backward sweep. This is what ``fit`` uses (without dropout here)."""
         X, Y, _, w = self._prepare(X, y, sample_weight)
-        grad_flat = np.empty_like(self.params)
-        self._loss_and_gradients(X, Y, w, grad_flat, training=False)
-        return [a.copy() for layer in self._views(grad_flat) for a in layer]
+        grad_layers = self._views(np.empty_like(self.params))
+        self._loss_and_gradients(X, Y, self._row_weights(len(X), w), grad_layers, training=False)
+        return [a.copy() for layer in grad_layers for a in layer]
 
     def _prepare(
         self, X: Any, y: Any, sample_weight: Any = None
@@ -391,7 +393,7 @@ class Network:
         X = check.check_X(X, self.sizes[0])
         Y, kind = check.prepare_targets(y, X.shape[0], self.sizes[-1], self.loss.name, self.dtype)
         w = check.check_sample_weight(sample_weight, X.shape[0])
-        return np.asarray(X, dtype=self.dtype), Y, kind, w
+        return check.as_float(X, self.dtype, "X"), Y, kind, w
 
     # ------------------------------------------------------------------ prediction
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -399,7 +401,7 @@ class Network:
         X = check.check_X(X, self.sizes[0])
         out = np.empty((X.shape[0], self.sizes[-1]), dtype=self.dtype)
         for start in range(0, X.shape[0], PREDICT_CHUNK):
-            chunk = np.asarray(X[start : start + PREDICT_CHUNK], dtype=self.dtype)
+            chunk = check.as_float(X[start : start + PREDICT_CHUNK], self.dtype, "X")
             out[start : start + len(chunk)] = self._forward_output(chunk)[1]
         return out
 
@@ -472,8 +474,15 @@ def _check_dtype(dtype: str | np.dtype) -> np.dtype:
     return resolved
 
 
-def _check_dropout(dropout: float | Sequence[float], n_hidden: int) -> list[float]:
-    rates = [float(dropout)] * n_hidden if np.isscalar(dropout) else [float(r) for r in dropout]
+def _check_dropout(dropout: float | Sequence[float] | None, n_hidden: int) -> list[float]:
+    if dropout is None:
+        dropout = 0.0
+    try:
+        rates = (
+            [float(dropout)] * n_hidden if np.isscalar(dropout) else [float(r) for r in dropout]
+        )
+    except (TypeError, ValueError):
+        raise ConfigError(f"dropout must be a rate or a list of rates, got {dropout!r}") from None
     if len(rates) != n_hidden:
         raise ConfigError(
             f"dropout needs one rate per hidden layer ({n_hidden}), got {len(rates)}"

@@ -12,13 +12,16 @@ epoch never copies the dataset; full-batch training uses the data as it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .callbacks import Callback, ProgressBar
-from .errors import ConfigError, DivergenceError
+from .errors import ConfigError, DataError, DivergenceError
 from .history import History
 from .metrics import correct, evaluate_prepared
 from .optimizers import Optimizer, Schedule, get_optimizer
@@ -71,7 +74,8 @@ def fit(
       Validation figures are measured after each epoch.
     - ``shuffle``: a new order of the rows each epoch (from the network's seed).
     - ``sample_weight`` ``(n_samples,)``: each sample's weight in the loss,
-      ``sum(w_i * l_i) / sum(w_i)`` per batch.
+      which becomes ``sum(w_i * l_i) / sum(w_i)`` over the data; a batch of
+      ``m`` rows uses ``w_i / (m * mean(w))``, so its gradient estimates that.
     - ``callbacks``: e.g. :class:`~steepest.callbacks.EarlyStopping`.
     - ``verbose``: 0 silent, 1 a progress bar per epoch (tqdm, on a terminal)
       or one line per epoch (otherwise).
@@ -79,28 +83,34 @@ def fit(
     Raises a :mod:`steepest.errors` exception before training for bad data or
     settings, and :class:`~steepest.errors.DivergenceError` if the loss
     becomes NaN or infinite (the weights are then those of the last step whose
-    loss was finite).
+    loss was finite, or the best epoch's if an ``EarlyStopping`` callback
+    restores them; the optimiser restarts, same kind and settings, at the next
+    ``fit``).
     """
     X, Y, kind, w = net._prepare(X, y, sample_weight)
     settings = _check_settings(epochs, batch_size, l2, clip_norm, max_norm, validation_split)
     train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data, validation_split)
-    net.optimizer = _resolve_optimizer(net, optimizer, learning_rate, schedule)
+    chosen = _resolve_optimizer(net, optimizer, learning_rate, schedule)
 
     metric_names = ["loss"] + (["accuracy"] if kind else [])
     if validation is not None:
         metric_names += [f"val_{m}" for m in metric_names]
-    net.stop_training = False
     loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle)
     callbacks = [*callbacks, *([ProgressBar()] if verbose else [])]
-    params = {"epochs": net.epochs_trained + epochs, "steps": loop.steps,
+    params = {"epochs": net.epochs_trained + settings.epochs, "steps": loop.steps,
               "samples": len(train_rows)}
     for callback in callbacks:
         callback.set_params(params)
         callback.on_train_begin(net, [*metric_names, "lr"])
+    # Only now, with every check passed, does the network take the new optimiser.
+    if chosen.first_epoch is None:
+        chosen.first_epoch = net.epochs_trained
+    net.optimizer = chosen
+    net.stop_training = False
 
     history = History()
     try:
-        for _ in range(epochs):
+        for _ in range(settings.epochs):
             epoch = net.epochs_trained
             net.optimizer.start_epoch(epoch)
             for callback in callbacks:
@@ -123,27 +133,52 @@ def fit(
     return history
 
 
+@dataclass(frozen=True)
 class _Settings:
-    def __init__(self, **kwargs: Any) -> None:
-        self.__dict__.update(kwargs)
+    epochs: int
+    batch_size: int | None
+    l2: float
+    clip_norm: float | None
+    max_norm: float | None
+
+
+def _whole(value: Any, name: str, minimum: int, none_ok: bool = False) -> int:
+    message = f"{name} must be a whole number >= {minimum}{' or None' if none_ok else ''}"
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = operator.index(value)
+    except TypeError:
+        raise ConfigError(f"{message}, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{message}, got {value!r}")
+    return number
+
+
+def _real(value: Any, message: str, accept: Callable[[float], bool]) -> float:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    number = float(value) if ok else math.nan
+    if not (math.isfinite(number) and accept(number)):
+        raise ConfigError(f"{message}, got {value!r}")
+    return number
 
 
 def _check_settings(
-    epochs: int, batch_size: int | None, l2: float, clip_norm: float | None,
-    max_norm: float | None, validation_split: float,
+    epochs: Any, batch_size: Any, l2: Any, clip_norm: Any, max_norm: Any, validation_split: Any,
 ) -> _Settings:
-    if int(epochs) != epochs or epochs < 0:
-        raise ConfigError(f"epochs must be a whole number >= 0, got {epochs!r}")
-    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
-        raise ConfigError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
-    if not (math.isfinite(l2) and l2 >= 0):
-        raise ConfigError(f"l2 must be a number >= 0, got {l2!r}")
-    for name, value in (("clip_norm", clip_norm), ("max_norm", max_norm)):
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"{name} must be a positive number or None, got {value!r}")
-    if not 0 <= validation_split < 1:
-        raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split!r}")
-    return _Settings(batch_size=batch_size, l2=l2, clip_norm=clip_norm, max_norm=max_norm)
+    _real(validation_split, "validation_split must lie in [0, 1)", lambda v: 0 <= v < 1)
+
+    def positive_or_none(value: Any, name: str) -> float | None:
+        message = f"{name} must be a positive number or None"
+        return None if value is None else _real(value, message, lambda v: v > 0)
+
+    return _Settings(
+        epochs=_whole(epochs, "epochs", 0),
+        batch_size=None if batch_size is None else _whole(batch_size, "batch_size", 1, True),
+        l2=_real(l2, "l2 must be a number >= 0", lambda v: v >= 0),
+        clip_norm=positive_or_none(clip_norm, "clip_norm"),
+        max_norm=positive_or_none(max_norm, "max_norm"),
+    )
 
 
 def _resolve_optimizer(
@@ -155,7 +190,8 @@ def _resolve_optimizer(
     ``fit`` or a ``fit`` after ``load`` resumes exactly), or starts plain SGD on
     a new network. ``learning_rate``/``schedule`` alone start a fresh optimiser
     of the current kind. A name or config starts a fresh one; an object is used
-    as it is, state included.
+    as it is, state included. A fresh optimiser's schedule starts at its first
+    epoch, not at the network's.
     """
     if optimizer is None:
         if net.optimizer is not None and learning_rate is None and schedule is None:
@@ -185,25 +221,41 @@ def _validation_set(
             f"validation_split={validation_split} of {n} samples leaves no validation or no "
             "training data"
         )
-    # Its own generator, so the split does not shift the shuffling stream.
-    order = np.random.default_rng(net.seed).permutation(n)
+    # The network's own split seed: the same rows are held out at every fit, and
+    # the split does not shift the shuffling stream.
+    order = np.random.default_rng(net.split_seed).permutation(n)
     val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
     wv = None if w is None else w[val_rows]
+    if w is not None and (w[train_rows].sum() <= 0 or wv.sum() <= 0):
+        raise DataError(
+            "validation_split leaves only zero sample weights on one side; give weight to "
+            "more rows or pass validation_data"
+        )
     return train_rows, (X[val_rows], Y[val_rows], kind, wv)
 
 
 class _Loop:
-    """The epoch loop's state: batch buffers, gradient buffer, last good weights."""
+    """The epoch loop's state: batch buffers, gradient buffer, last good weights.
+
+    With sample weights, a batch's row weights are ``w_i / (m * mean(w))`` (``m``
+    rows, the mean over the training rows): each batch's gradient is then an
+    unbiased estimate of the full weighted loss's, and a full batch gives
+    exactly ``w_i / sum(w)``.
+    """
 
     def __init__(
         self, net: Network, X: np.ndarray, Y: np.ndarray, kind: str | None,
         w: np.ndarray | None, rows: np.ndarray, settings: _Settings, shuffle: bool,
     ) -> None:
-        self.net, self.X, self.Y, self.kind, self.w = net, X, Y, kind, w
-        self.rows, self.settings, self.shuffle = rows, settings, shuffle
         n = len(rows)
         self.batch_size = n if settings.batch_size is None else min(settings.batch_size, n)
-        self.full_batch = self.batch_size == n and n == X.shape[0]
+        self.full_batch = self.batch_size == n
+        if self.full_batch and n != X.shape[0]:  # one copy per fit, not one per epoch
+            X, Y, w = X[rows], Y[rows], None if w is None else w[rows]
+            rows = np.arange(n)
+        self.net, self.X, self.Y, self.kind, self.w = net, X, Y, kind, w
+        self.rows, self.settings, self.shuffle = rows, settings, shuffle
+        self.mean_weight = 1.0 if w is None else float(w[rows].mean())
         if not self.full_batch:
             self.X_buffer = np.empty((self.batch_size, X.shape[1]), dtype=X.dtype)
             self.Y_buffer = np.empty((self.batch_size, Y.shape[1]), dtype=Y.dtype)
@@ -224,25 +276,36 @@ class _Loop:
             Yb = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
             yield Xb, Yb, None if self.w is None else self.w[index]
 
+    def _row_weights(self, m: int, wb: np.ndarray | None) -> np.ndarray:
+        dtype = self.net.dtype
+        if wb is None:
+            return np.full(m, 1.0 / m, dtype=dtype)
+        return (wb / (m * self.mean_weight)).astype(dtype)
+
     def run_epoch(self, epoch: int, callbacks: Sequence[Callback] = ()) -> dict[str, float]:
         net, settings = self.net, self.settings
         loss_sum = correct_sum = weight_sum = 0.0
         for step, (Xb, Yb, wb) in enumerate(self._batches()):
+            m = len(Xb)
             # A diverging step overflows somewhere in here; the non-finite loss or
             # weights are caught and reported as a DivergenceError, so NumPy's own
             # warnings would only be noise.
             with np.errstate(over="ignore", invalid="ignore"):
-                loss, trace = net._loss_and_gradients(Xb, Yb, wb, self.grads, training=True)
+                loss, trace = net._loss_and_gradients(
+                    Xb, Yb, self._row_weights(m, wb), self.grad_layers, training=True
+                )
                 if not math.isfinite(loss):
                     self._diverged(epoch, step, f"the loss became {loss}")
+                # One float64 sum: NaN or inf anywhere in the gradient shows in it.
+                if not math.isfinite(float(np.sum(self.grads, dtype=np.float64))):
+                    self._diverged(epoch, step, "the gradient became NaN or infinite")
                 self.last_good[...] = net.params
                 self._regularise_gradients()
                 net.optimizer.update(net.params, self.grads)
                 if settings.max_norm is not None:
                     _apply_max_norm(net, settings.max_norm)
-            batch_weight = len(Xb) if wb is None else float(wb.sum())
-            loss_sum += loss * batch_weight
-            weight_sum += batch_weight
+            loss_sum += loss * m * self.mean_weight  # = sum(w_i * l_i) over the batch
+            weight_sum += m if wb is None else float(wb.sum())
             if self.kind is not None:
                 hits = correct(trace.output, Yb, self.kind)
                 correct_sum += float(hits.sum() if wb is None else np.dot(wb, hits))
@@ -265,19 +328,22 @@ class _Loop:
             for (W, _), (dW, _) in zip(self.net._layers, self.grad_layers, strict=True):
                 dW += settings.l2 * W
         if settings.clip_norm is not None:
-            norm = math.sqrt(float(np.dot(self.grads, self.grads)))
+            # In float64: the squared norm of a float32 gradient can overflow.
+            norm = math.sqrt(float(np.einsum("i,i->", self.grads, self.grads,
+                                             dtype=np.float64)))
             if norm > settings.clip_norm:
                 self.grads *= settings.clip_norm / norm
 
     def _diverged(self, epoch: int, step: int, what: str) -> None:
         net = self.net
         net.params[...] = self.last_good
-        # The moments saw the bad gradients; a new fit starts a fresh optimiser.
-        lr = net.optimizer.lr
-        net.optimizer = None
+        # The moments saw the bad gradients: the next fit starts the same kind of
+        # optimiser, with the same settings, afresh.
+        old = net.optimizer
+        net.optimizer = get_optimizer(old.config())
         raise DivergenceError(
             f"training diverged at epoch {epoch + 1}, batch {step + 1}: {what} "
-            f"(learning rate {lr:g}); the weights were restored to the last ones with a "
+            f"(learning rate {old.lr:g}); the weights were restored to the last ones with a "
             "finite loss. Try a smaller learning rate, gradient clipping (clip_norm) or "
             "inputs scaled to [0, 1]"
         )

@@ -1,0 +1,575 @@
+"""The ``steepest`` command: train, evaluate, predict, info, gradcheck.
+
+User errors (missing files, bad option values, corrupt models, inputs of the
+wrong size) print one line on standard error and exit with code 2, never a
+traceback. ``--json`` prints one JSON object on standard output instead of the
+human summary; its keys are listed in the README and stay stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from . import __version__, datasets
+from .callbacks import Callback, ProgressBar
+from .datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
+from .errors import ConfigError, DataError, SteepestError
+from .gradcheck import gradcheck
+from .images import IMAGE_SUFFIXES, load_image
+from .io import load
+from .network import Network
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+NAMED_DATA = ("digits", "mnist", "fashion-mnist", "xor", "spirals", "moons", "circles")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class Data:
+    """A dataset ready for the network: train/test arrays and what they are."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    classes: list[str] | None  # None for regression
+    info: dict[str, Any] = field(default_factory=dict)  # saved in the model's metadata
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.classes) if self.classes is not None else 1
+
+
+#: Per dataset: the network and training a new user gets with no options.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "digits": {"layers": [256, 256], "dropout": 0.2, "lr": 1e-3, "epochs": 60,
+               "batch_size": 32},
+    "mnist": {"layers": [128], "lr": 1e-3, "epochs": 10, "batch_size": 128},
+    "fashion-mnist": {"layers": [256], "lr": 1e-3, "epochs": 15, "batch_size": 128},
+    "xor": {"layers": [4], "activation": "tanh", "lr": 0.05, "epochs": 500, "batch_size": 0,
+            "val_split": 0.0},
+    "spirals": {"layers": [32, 32], "lr": 1e-2, "epochs": 200, "batch_size": 32},
+    "moons": {"layers": [16], "lr": 1e-2, "epochs": 100, "batch_size": 32},
+    "circles": {"layers": [16], "lr": 1e-2, "epochs": 100, "batch_size": 32},
+    "csv": {"layers": [16], "lr": 1e-2, "epochs": 100, "batch_size": 32},
+}
+COMMON_DEFAULTS = {"activation": "relu", "optimizer": "adam", "val_split": 0.1, "seed": 0,
+                   "dropout": 0.0}
+
+
+def load_data(spec: str, data_dir: str | None, seed: int = 0, target: str | None = None,
+              one_hot: Sequence[str] = (), standardize: bool = False) -> Data:
+    """A named dataset, or a CSV file (``PATH.csv``), split into train and test."""
+    if spec == "digits":
+        (X, y), (Xt, yt) = datasets.load_digits()
+        return Data(spec, X, y, Xt, yt, [str(d) for d in range(10)],
+                    {"image": {"shape": [8, 8], "style": "digits"}})
+    if spec in ("mnist", "fashion-mnist"):
+        loader = datasets.load_mnist if spec == "mnist" else datasets.load_fashion_mnist
+        classes = datasets.MNIST.classes if spec == "mnist" else datasets.FASHION_MNIST.classes
+        (X, y), (Xt, yt) = loader(path=data_dir)
+        style = "mnist" if spec == "mnist" else "fit"
+        return Data(spec, X, y, Xt, yt, list(classes),
+                    {"image": {"shape": [28, 28], "style": style}})
+    if spec == "xor":
+        X, y = datasets.xor()
+        return Data(spec, X, y, X, y, ["0", "1"])
+    if spec in ("spirals", "moons", "circles"):
+        X, y = getattr(datasets, spec)(n_samples=1000, seed=seed)
+        X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, 0.25, seed=seed)
+        return Data(spec, X_train, y_train, X_test, y_test, [str(c) for c in np.unique(y)])
+    if spec.lower().endswith(".csv"):
+        return _load_csv_split(Path(spec), seed, target, one_hot, standardize)
+    raise ConfigError(f"unknown --data {spec!r}; expected one of {', '.join(NAMED_DATA)} or a "
+                      "PATH.csv")
+
+
+def _load_csv_split(path: Path, seed: int, target: str | None, one_hot: Sequence[str],
+                    standardize: bool) -> Data:
+    header, rows = read_csv_rows(path)
+    target = target or header[-1]
+    y_all = targets(header, rows, target, str(path))
+    classification = y_all.dtype == np.int64 and y_all.min() >= 0
+    split = datasets.train_test_split(
+        np.arange(len(rows)), y_all if classification else np.zeros(len(rows)), 0.25,
+        stratify=classification, seed=seed,
+    )
+    train_rows = [rows[i] for i in split[0]]
+    test_rows = [rows[i] for i in split[1]]
+    schema = fit_schema(header, train_rows, target, one_hot, standardize, str(path))
+    X_train = schema.encode(header, train_rows, str(path))
+    X_test = schema.encode(header, test_rows, str(path))
+    classes = [str(c) for c in range(int(y_all.max()) + 1)] if classification else None
+    info = {"csv": {"schema": schema.to_dict(), "target": target}}
+    return Data(path.name, X_train, split[2], X_test, split[3], classes, info)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    kind = "csv" if args.data.lower().endswith(".csv") else args.data
+    settings = {**COMMON_DEFAULTS, **DEFAULTS.get(kind, DEFAULTS["csv"])}
+    settings.update({k: v for k, v in vars(args).items() if v is not None and k in
+                     ("layers", "activation", "dropout", "optimizer", "lr", "epochs",
+                      "batch_size", "val_split", "seed")})
+    data = load_data(args.data, args.data_dir, settings["seed"], args.target,
+                     _split_names(args.one_hot), args.standardize)
+    loss = args.loss or ("cross_entropy" if data.classes is not None else "mse")
+    output = _output_activation(loss, data.classes is not None)
+    sizes = [data.X_train.shape[1], *settings["layers"], data.n_outputs]
+    net = Network(sizes, activation=settings["activation"], output_activation=output,
+                  loss=loss, dropout=settings["dropout"], seed=settings["seed"])
+    net.metadata = {"data": args.data if kind == "csv" else kind, "classes": data.classes,
+                    **data.info}
+    out = Path(args.out or f"{kind if kind != 'csv' else Path(args.data).stem}-model.npz")
+
+    if not args.json:
+        _say_plan(data, net, settings)
+    best = _BestWeights()
+    callbacks: list[Callback] = [best]
+    if not args.json:
+        callbacks.append(ProgressBar())
+    started = time.perf_counter()
+    batch_size = settings["batch_size"] or None
+    try:
+        net.fit(data.X_train, data.y_train, epochs=settings["epochs"], batch_size=batch_size,
+                optimizer=settings["optimizer"], learning_rate=settings["lr"],
+                validation_split=settings["val_split"], callbacks=callbacks)
+    except KeyboardInterrupt:
+        return _interrupted(net, best, out)
+    seconds = time.perf_counter() - started
+    best.restore(net)
+    figures = net.evaluate(data.X_test, data.y_test)
+    net.metadata["test"] = figures
+    path = net.save(out).resolve()
+    report = {
+        "data": net.metadata["data"],
+        "model": str(path),
+        "test_loss": figures["loss"],
+        "test_accuracy": figures.get("accuracy"),
+        "seconds": round(seconds, 3),
+        "epochs": net.epochs_trained,
+        "best_epoch": best.epoch + 1 if best.epoch is not None else None,
+        "parameters": net.n_params,
+        "layers": net.sizes,
+        "train_samples": len(data.X_train),
+        "test_samples": len(data.X_test),
+    }
+    if args.json:
+        _print_json(report)
+    else:
+        accuracy = (f"test accuracy {figures['accuracy']:.2%}   "
+                    if "accuracy" in figures else "")
+        print(f"{accuracy}test loss {figures['loss']:.4f}   time {seconds:.1f} s   "
+              f"parameters {net.n_params:,}   (weights of epoch {report['best_epoch']}, "
+              "the best on validation)")
+        print(f"model saved to {path}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    net = load(args.model)
+    spec = args.data or net.metadata.get("data")
+    if spec is None:
+        raise ConfigError("this model does not record its dataset; pass --data")
+    data = _data_for_model(net, spec, args.data_dir)
+    figures = net.evaluate(data.X_test, data.y_test)
+    report: dict[str, Any] = {"model": str(Path(args.model).resolve()), "data": spec,
+                              "samples": len(data.X_test), **figures}
+    if "accuracy" in figures and data.classes is not None:
+        report |= _classification_report(net, data)
+    if args.json:
+        _print_json(report)
+        return 0
+    print(f"model {args.model}   data {spec} ({len(data.X_test):,} test rows)")
+    line = f"loss {figures['loss']:.4f}"
+    if "accuracy" in figures:
+        line += f"   accuracy {figures['accuracy']:.2%}"
+    print(line)
+    if "confusion_matrix" in report:
+        print()
+        print(_format_report(report))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    net = load(args.model)
+    rows, names = [], []
+    for item in args.inputs:
+        X = _read_input(net, Path(item))
+        rows.append(X)
+        names += [item] if len(X) == 1 else [f"{item}[{i}]" for i in range(len(X))]
+    X = np.vstack(rows)
+    classes = net.metadata.get("classes")
+    results = []
+    outputs = net.predict(X)
+    if classes is not None and net.output_activation.name in ("softmax", "sigmoid"):
+        probabilities = net.predict_proba(X)
+        predicted = probabilities.argmax(axis=1)
+        for name, k, p in zip(names, predicted, probabilities, strict=True):
+            results.append({"input": name, "class": int(k), "label": _label(classes, k),
+                            "probabilities": [round(float(v), 6) for v in p]})
+    else:
+        for name, out in zip(names, outputs, strict=True):
+            results.append({"input": name, "output": [float(v) for v in out]})
+    if args.json:
+        _print_json({"model": str(Path(args.model).resolve()), "predictions": results})
+        return 0
+    for r in results:
+        if "class" in r:
+            p = r["probabilities"]
+            top = np.argsort(p)[::-1][:3]
+            others = ", ".join(f"{_label(classes, k)} {p[k]:.1%}" for k in top[1:])
+            print(f"{r['input']}: {r['label']} ({p[r['class']]:.1%}; then {others})")
+        else:
+            print(f"{r['input']}: {', '.join(f'{v:.6g}' for v in r['output'])}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    net = load(args.model)
+    net.summary()
+    meta, history = net.metadata, net.history
+    print(f"file: {Path(args.model).resolve()}")
+    if meta.get("data"):
+        print(f"trained on: {meta['data']}" + (f", {len(meta['classes'])} classes"
+                                               if meta.get("classes") else ""))
+    optimizer = net.optimizer
+    if optimizer is not None:
+        print(f"optimizer: {optimizer.name}, learning rate {optimizer.learning_rate:g}, "
+              f"{optimizer.steps:,} steps")
+    print(f"epochs trained: {net.epochs_trained}")
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        if history.get(key):
+            values = history[key]
+            best = max(values) if "accuracy" in key else min(values)
+            print(f"  {key:<13} first {values[0]:.4f}   last {values[-1]:.4f}   best {best:.4f}")
+    if "test" in meta:
+        print("test: " + "   ".join(f"{k} {v:.4f}" for k, v in meta["test"].items()))
+    return 0
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    rng = np.random.default_rng(args.seed)
+    loss = args.loss
+    n_out = args.outputs
+    sizes = [args.inputs, *args.layers, n_out]
+    net = Network(sizes, activation=args.activation, loss=loss, seed=args.seed)
+    X = rng.normal(size=(args.samples, args.inputs))
+    if loss == "cross_entropy":
+        y = rng.integers(0, n_out, size=args.samples)
+    elif loss == "binary_cross_entropy":
+        y = rng.integers(0, 2, size=(args.samples, n_out))
+    else:
+        y = rng.uniform(0, 1, size=(args.samples, n_out))
+    result = gradcheck(net, X, y)
+    print(net)
+    print(result)
+    return 0 if result.passed() else 1
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _BestWeights(Callback):
+    """Keeps the weights of the best epoch so far (validation loss, else training
+    loss), for the end of training and for Ctrl-C."""
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        self.monitor = "val_loss" if "val_loss" in metric_names else "loss"
+        self.best, self.epoch, self.params_copy = math.inf, None, None
+
+    def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
+        if logs[self.monitor] < self.best:
+            self.best, self.epoch = logs[self.monitor], epoch
+            self.params_copy = net.params.copy()
+
+    def restore(self, net: Network) -> bool:
+        if self.params_copy is None:
+            return False
+        net.params[...] = self.params_copy
+        return True
+
+
+def _interrupted(net: Network, best: _BestWeights, out: Path) -> int:
+    if not best.restore(net):
+        print("\ninterrupted before the first epoch ended: no model saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    path = net.save(out).resolve()
+    print(f"\ninterrupted: saved the best model so far (epoch {best.epoch + 1}, "
+          f"{best.monitor} {best.best:.4f}) to {path}", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _output_activation(loss: str, classification: bool) -> str | None:
+    if loss in ("cross_entropy", "binary_cross_entropy"):
+        return None  # the loss decides
+    return "sigmoid" if classification else "identity"
+
+
+def _say_plan(data: Data, net: Network, settings: dict[str, Any]) -> None:
+    what = f"{len(data.classes)} classes" if data.classes is not None else "regression"
+    print(f"data: {data.name} ({len(data.X_train):,} train / {len(data.X_test):,} test rows, "
+          f"{data.X_train.shape[1]} features, {what})")
+    batch = settings["batch_size"] or "full"
+    dropout = f" (dropout {settings['dropout']:g})" if settings["dropout"] else ""
+    print(f"network: {' -> '.join(map(str, net.sizes))}, {settings['activation']}{dropout}, "
+          f"{net.loss.name}; {settings['optimizer']} lr {settings['lr']:g}, "
+          f"{settings['epochs']} epochs, batch {batch}, validation {settings['val_split']:.0%}")
+
+
+def _data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
+    csv_info = net.metadata.get("csv")
+    if csv_info is not None and spec.lower().endswith(".csv"):
+        header, rows = read_csv_rows(spec)
+        schema = TableSchema.from_dict(csv_info["schema"])
+        X = schema.encode(header, rows, spec)
+        y = targets(header, rows, csv_info["target"], spec)
+        return Data(spec, X, y, X, y, net.metadata.get("classes"))
+    data = load_data(spec, data_dir)
+    if data.X_test.shape[1] != net.sizes[0]:
+        raise DataError(f"{spec} has {data.X_test.shape[1]} features but the model expects "
+                        f"{net.sizes[0]}")
+    return data
+
+
+def _classification_report(net: Network, data: Data) -> dict[str, Any]:
+    k = len(data.classes)
+    predicted = net.predict_classes(data.X_test)
+    truth = data.y_test
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (truth, predicted), 1)
+    hits = np.diag(confusion).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(confusion.sum(0) > 0, hits / confusion.sum(0), 0.0)
+        recall = np.where(confusion.sum(1) > 0, hits / confusion.sum(1), 0.0)
+    return {
+        "classes": list(data.classes),
+        "precision": [round(float(v), 6) for v in precision],
+        "recall": [round(float(v), 6) for v in recall],
+        "support": [int(v) for v in confusion.sum(1)],
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
+def _format_report(report: dict[str, Any]) -> str:
+    classes = report["classes"]
+    width = max(5, *(len(c) for c in classes))
+    lines = [f"{'class':<{width}}  precision  recall  support"]
+    for c, p, r, s in zip(classes, report["precision"], report["recall"], report["support"],
+                          strict=True):
+        lines.append(f"{c:<{width}}  {p:>9.3f}  {r:>6.3f}  {s:>7}")
+    matrix = report["confusion_matrix"]
+    cell = max(4, len(str(max(max(row) for row in matrix))) + 1)
+    lines += ["", "confusion matrix (rows: true class, columns: predicted class)"]
+    lines.append(" " * width + "".join(f"{k!s:>{cell}}" for k in range(len(classes))))
+    for c, row in zip(classes, matrix, strict=True):
+        lines.append(f"{c:<{width}}" + "".join(f"{v:>{cell}}" for v in row))
+    return "\n".join(lines)
+
+
+def _read_input(net: Network, path: Path) -> np.ndarray:
+    """Rows ``(n, n_features)`` from a .npy, .csv or image file."""
+    n_features = net.sizes[0]
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise DataError(f"{path}: no such input file")
+    if suffix in IMAGE_SUFFIXES:
+        image = net.metadata.get("image")
+        if image is None:
+            raise DataError(f"{path}: this model was not trained on images, so it cannot read one")
+        return load_image(path, tuple(image["shape"]), image["style"])[None, :]
+    if suffix == ".npy":
+        try:
+            X = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise DataError(f"{path}: not a readable .npy file ({exc})") from None
+        X = np.asarray(X, dtype=np.float64) if X.dtype.kind in "biuf" else X
+        X = X.reshape(1, -1) if X.size == n_features else X.reshape(len(X), -1)
+    elif suffix == ".csv":
+        X = _read_csv_input(net, path)
+    else:
+        raise DataError(f"{path}: unknown input type; expected .npy, .csv or an image "
+                        f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise DataError(f"{path}: the model expects {n_features} features per row, the input "
+                        f"has shape {X.shape}")
+    return X
+
+
+def _read_csv_input(net: Network, path: Path) -> np.ndarray:
+    csv_info = net.metadata.get("csv")
+    header, rows = read_csv_rows(path) if csv_info else (None, None)
+    if csv_info is not None:
+        return TableSchema.from_dict(csv_info["schema"]).encode(header, rows, str(path))
+    try:
+        return np.loadtxt(path, delimiter=",", ndmin=2)
+    except ValueError as exc:
+        raise DataError(f"{path}: expected rows of numbers separated by commas ({exc})") from None
+
+
+def _label(classes: list[str] | None, k: int) -> str:
+    return classes[k] if classes and k < len(classes) else str(k)
+
+
+def _split_names(text: str | None) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []
+
+
+def _print_json(report: dict[str, Any]) -> None:
+    print(json.dumps(report, indent=None, sort_keys=False))
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        layers = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 128,64, got {text!r}") from None
+    if any(n < 1 for n in layers):
+        raise argparse.ArgumentTypeError(f"layer sizes must be >= 1, got {text!r}")
+    return layers
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not value > 0 or (kind is float and not math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .activations import ACTIVATIONS
+    from .losses import LOSSES
+    from .optimizers import OPTIMIZERS
+
+    parser = _Parser(prog="steepest", description="Neural networks trained by gradient "
+                     "descent, backpropagation by hand in NumPy.")
+    parser.add_argument("--version", action="version", version=f"steepest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a network and save it",
+                                description="Train a network; with no options, on the 8x8 "
+                                "digits, offline.")
+    train.add_argument("--data", default="digits",
+                       help=f"{' | '.join(NAMED_DATA)} | PATH.csv (default: digits)")
+    train.add_argument("--data-dir", help="folder with the IDX files (mnist, fashion-mnist)")
+    train.add_argument("--target", help="CSV: the column to predict (default: the last)")
+    train.add_argument("--one-hot", help="CSV: categorical columns, comma-separated")
+    train.add_argument("--standardize", action="store_true",
+                       help="CSV: scale numeric columns to mean 0, std 1 (training rows' figures)")
+    train.add_argument("--layers", type=_layers, help="hidden layer sizes, e.g. 128,64")
+    train.add_argument("--activation", choices=sorted(set(ACTIVATIONS) - {"softmax"}))
+    train.add_argument("--dropout", type=_fraction, help="dropout rate of the hidden layers")
+    train.add_argument("--loss", choices=sorted(LOSSES))
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
+    train.add_argument("--lr", type=_positive(float), help="learning rate")
+    train.add_argument("--epochs", type=_positive(int))
+    train.add_argument("--batch-size", type=_non_negative_int, help="0 = full batch")
+    train.add_argument("--val-split", type=_fraction,
+                       help="fraction of the training rows held out for validation")
+    train.add_argument("--seed", type=_non_negative_int)
+    train.add_argument("--out", help="model file to write (default: DATA-model.npz)")
+    train.add_argument("--json", action="store_true", help="print one JSON object")
+    train.set_defaults(run=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="loss, accuracy, per-class figures")
+    evaluate.add_argument("model")
+    evaluate.add_argument("--data", help="dataset (default: the one the model was trained on)")
+    evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    predict = commands.add_parser("predict", help="classify .npy, .csv or image inputs")
+    predict.add_argument("model")
+    predict.add_argument("inputs", nargs="+", metavar="INPUT")
+    predict.add_argument("--json", action="store_true")
+    predict.set_defaults(run=cmd_predict)
+
+    info = commands.add_parser("info", help="architecture, shapes, training history")
+    info.add_argument("model")
+    info.set_defaults(run=cmd_info)
+
+    check = commands.add_parser("gradcheck", help="check backpropagation on a random network")
+    check.add_argument("--layers", type=_layers, default=[5, 4])
+    check.add_argument("--inputs", type=_positive(int), default=3)
+    check.add_argument("--outputs", type=_positive(int), default=3)
+    check.add_argument("--activation", choices=sorted(set(ACTIVATIONS) - {"softmax"}),
+                       default="tanh")
+    check.add_argument("--loss", choices=sorted(LOSSES), default="cross_entropy")
+    check.add_argument("--samples", type=_positive(int), default=8)
+    check.add_argument("--seed", type=_non_negative_int, default=0)
+    check.set_defaults(run=cmd_gradcheck)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``steepest`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SteepestError, OSError) as exc:
+        print(f"steepest {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())
