@@ -19,7 +19,7 @@ def _readme_commands() -> list[str]:
 def test_readme_starts_with_main_job_and_test_commands():
     main_job, tests = _readme_commands()[:2]
     assert main_job.startswith("pip install")
-    assert "python -m steepest" in main_job
+    assert main_job.endswith("&& steepest train")
     assert tests.endswith("python -m pytest -q")
 
 
@@ -29,10 +29,10 @@ def test_ci_runs_the_readme_test_command_exactly():
     assert test_command in ci_lines, f"{test_command!r} is not a line of .ci/run"
 
 
-def test_main_job_trains_the_tutorial_examples():
+def test_demo_trains_the_tutorial_examples():
     result = subprocess.run(
-        [sys.executable, "-m", "steepest"], capture_output=True, text=True, timeout=120,
-        check=True,
+        [sys.executable, "-m", "steepest", "demo", "tutorials"], capture_output=True, text=True,
+        timeout=120, check=True,
     )
     out = result.stdout
     assert "target [.3, .67]" in out

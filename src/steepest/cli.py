@@ -264,6 +264,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demos import DEMOS
+
+    DEMOS[args.name]()
+    return 0
+
+
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     loss = args.loss
@@ -551,6 +558,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--samples", type=_positive(int), default=8)
     check.add_argument("--seed", type=_non_negative_int, default=0)
     check.set_defaults(run=cmd_gradcheck)
+
+    demo = commands.add_parser("demo", help="the tutorials' stories, run from scratch")
+    demo.add_argument("name", choices=["tutorials"])
+    demo.set_defaults(run=cmd_demo)
     return parser
 
 
