@@ -96,7 +96,8 @@ def load(path: str | os.PathLike[str]) -> Network:
         net.history = History(meta["history"])
         net.epochs_trained = int(meta["epochs_trained"])
         net.rng.bit_generator.state = meta["rng_state"]
-        net.split_seed = int(meta["split_seed"])
+        if "split_seed" in meta:  # files from before it existed keep the seed's own
+            net.split_seed = int(meta["split_seed"])
         net.metadata = dict(meta.get("user") or {})
         if meta["optimizer"] is not None:
             net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)

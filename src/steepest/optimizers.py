@@ -22,6 +22,7 @@ A schedule scales the base learning rate by epoch (``constant``, ``step``,
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, ClassVar
 
 import numpy as np
@@ -144,7 +145,7 @@ class Optimizer:
     state_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, learning_rate: float, schedule: str | dict | Schedule | None = None):
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, int | float) or not (
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (
             math.isfinite(learning_rate) and learning_rate > 0
         ):
             raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
@@ -192,8 +193,17 @@ class Optimizer:
     def _apply(self, params: np.ndarray, grads: np.ndarray) -> None:
         raise NotImplementedError
 
+    def fresh(self, learning_rate: float | None = None, schedule: Any = None) -> Optimizer:
+        """A new optimiser of this kind and settings (schedule object included),
+        with no state; ``learning_rate``/``schedule`` replace this one's."""
+        params = self.hyperparameters()
+        if learning_rate is not None:
+            params["learning_rate"] = learning_rate
+        return type(self)(**params, schedule=self.schedule if schedule is None else schedule)
+
     # -- persistence
     def hyperparameters(self) -> dict[str, Any]:
+        """The constructor's arguments, schedule apart."""
         return {"learning_rate": self.learning_rate}
 
     def config(self) -> dict[str, Any]:

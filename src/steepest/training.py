@@ -24,7 +24,7 @@ from .callbacks import Callback, ProgressBar
 from .errors import ConfigError, DataError, DivergenceError
 from .history import History
 from .metrics import correct, evaluate_prepared
-from .optimizers import Optimizer, Schedule, get_optimizer
+from .optimizers import Optimizer, Schedule, get_optimizer, get_schedule
 
 if TYPE_CHECKING:
     from .network import Network
@@ -193,11 +193,11 @@ def _resolve_optimizer(
     as it is, state included. A fresh optimiser's schedule starts at its first
     epoch, not at the network's.
     """
-    if optimizer is None:
-        if net.optimizer is not None and learning_rate is None and schedule is None:
+    if optimizer is None and net.optimizer is not None:
+        if learning_rate is None and schedule is None:
             return net.optimizer
-        optimizer = net.optimizer.config() if net.optimizer is not None else "sgd"
-    return get_optimizer(optimizer, learning_rate, schedule)
+        return net.optimizer.fresh(learning_rate, get_schedule(schedule) if schedule else None)
+    return get_optimizer(optimizer or "sgd", learning_rate, schedule)
 
 
 def _validation_set(
@@ -340,7 +340,7 @@ class _Loop:
         # The moments saw the bad gradients: the next fit starts the same kind of
         # optimiser, with the same settings, afresh.
         old = net.optimizer
-        net.optimizer = get_optimizer(old.config())
+        net.optimizer = old.fresh()
         raise DivergenceError(
             f"training diverged at epoch {epoch + 1}, batch {step + 1}: {what} "
             f"(learning rate {old.lr:g}); the weights were restored to the last ones with a "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import socket
 import sys
 import tempfile
 import urllib.error
@@ -62,12 +63,20 @@ def download(
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
                 reason = getattr(exc, "reason", exc)
                 failures.append(f"{url}: {reason}")
-                if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
-                    break  # 404 and the like will not heal with a retry
+                if not _worth_retrying(exc):
+                    break
     raise DatasetError(
-        f"could not download {name} from any mirror ({'; '.join(failures)}). "
-        f"Put the file into {folder} yourself, or pass path= to the folder that has it"
+        f"could not download {name} from any mirror ({'; '.join(failures)}); put the file "
+        f"into {folder} yourself"
     )
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    """Server errors and dropped connections may heal; a 404 or an unknown host will not."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500
+    reason = getattr(exc, "reason", None)
+    return not isinstance(reason, socket.gaierror)
 
 
 class _ChecksumMismatchError(Exception):

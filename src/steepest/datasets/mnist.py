@@ -114,10 +114,18 @@ def load_image_dataset(
     missing = [name for name, file in found.items() if file is None]
     if missing and path is None and download_missing:
         for name in missing:
-            found[name] = download(
-                f"{name}.gz", mirrors or spec.mirrors, spec.sha256[f"{name}.gz"], folder,
-                progress=progress,
-            )
+            try:
+                found[name] = download(
+                    f"{name}.gz", mirrors or spec.mirrors, spec.sha256[f"{name}.gz"], folder,
+                    progress=progress,
+                )
+            except DatasetError as exc:
+                still = [n for n in missing if found[n] is None]
+                raise DatasetError(
+                    f"{spec.name}: {exc}. Missing in {folder}: {', '.join(still)} (.gz or "
+                    "not); put them there, or pass path= (on the command line --data-dir) "
+                    "to a folder that has them"
+                ) from None
     elif missing:
         raise DatasetError(
             f"{spec.name}: missing {', '.join(f'{n}[.gz]' for n in missing)} in {folder}; "
