@@ -62,6 +62,8 @@ def download(
                 break  # the same mirror would serve the same bytes again
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
                 reason = getattr(exc, "reason", exc)
+                if isinstance(exc, urllib.error.HTTPError):
+                    reason = f"HTTP {exc.code} {reason}"
                 failures.append(f"{url}: {reason}")
                 if not _worth_retrying(exc):
                     break
@@ -88,7 +90,8 @@ def _fetch(url: str, destination: Path, sha256: str, progress: bool, timeout: fl
                                dir=destination.parent)
     try:
         digest = hashlib.sha256()
-        with urllib.request.urlopen(url, timeout=timeout) as response, os.fdopen(fd, "wb") as f:
+        # The file object owns the descriptor from here on, whatever urlopen does.
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with _progress_bar(destination.name, total, progress) as bar:
                 while chunk := response.read(CHUNK):

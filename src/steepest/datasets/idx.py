@@ -53,8 +53,10 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         with gzip.open(path, "rb") if compressed else open(path, "rb") as f:
             return _read_stream(f, path)
-    except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DatasetError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read the file ({exc})") from None
 
 
 def _read_stream(f: IO[bytes], path: Path) -> np.ndarray:

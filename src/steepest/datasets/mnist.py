@@ -155,8 +155,12 @@ def _images_and_labels(images_path: Path, labels_path: Path) -> Split:
             f"{labels_path}: expected {len(images)} labels for {images_path.name}, got shape "
             f"{labels.shape}"
         )
-    if labels.size and labels.max() > 9:
-        raise DatasetError(f"{labels_path}: labels must lie in 0..9, found {labels.max()}")
+    if labels.dtype.kind not in "iu":
+        raise DatasetError(f"{labels_path}: labels must be integers, found {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise DatasetError(
+            f"{labels_path}: labels must lie in 0..9, found {labels.min()}..{labels.max()}"
+        )
     X = images.reshape(len(images), -1).astype(np.float32)
     X *= np.float32(1 / 255)
     return X, labels.astype(np.int64)

@@ -67,6 +67,8 @@ class Standardizer:
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "mean_"):
+            raise ConfigError("this Standardizer has not been fitted: call fit(X_train) first")
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != len(self.mean_):
             raise ShapeError(f"expected {len(self.mean_)} columns, got shape {X.shape}")

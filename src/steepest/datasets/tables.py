@@ -49,7 +49,7 @@ class TableSchema:
         index = _column_index(header, self.columns, where)
         blocks = []
         for column in self.columns:
-            cells = [row[index[column]].strip() for row in rows]
+            cells = _cells(rows, index[column])
             if column in self.categories:
                 blocks.append(_one_hot_block(cells, column, self.categories[column], where))
             else:
@@ -94,18 +94,27 @@ def read_csv_rows(
     if not path.is_file():
         raise DataError(f"{path}: no such CSV file")
     with open(path, newline="", encoding="utf-8-sig") as f:
-        lines = [row for row in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in row)]
+        reader = csv.reader(f, delimiter=delimiter)
+        lines = [Row(row, reader.line_num) for row in reader if any(c.strip() for c in row)]
     if not lines:
         raise DataError(f"{path}: empty CSV file (expected a header row)")
     header, rows = [c.strip() for c in lines[0]], lines[1:]
     if not rows:
         raise DataError(f"{path}: the CSV file has a header but no rows")
-    for number, row in enumerate(rows, start=2):
+    for row in rows:
         if len(row) != len(header):
             raise DataError(
-                f"{path}: line {number} has {len(row)} cells, the header has {len(header)}"
+                f"{path}: line {row.line} has {len(row)} cells, the header has {len(header)}"
             )
     return header, rows
+
+
+class Row(list):
+    """A CSV row's cells, knowing its line in the file (for error messages)."""
+
+    def __init__(self, cells: Sequence[str], line: int) -> None:
+        super().__init__(cells)
+        self.line = line
 
 
 def load_csv(
@@ -154,10 +163,13 @@ def fit_schema(
         raise DataError(f"columns {both} cannot be both one-hot encoded and standardised")
     schema = TableSchema(columns)
     for column in one_hot:
-        values = {row[header.index(column)].strip() for row in rows}
-        schema.categories[column] = sorted(values, key=_category_order)
+        cells = _cells(rows, header.index(column))
+        empty = next((line for line, cell in cells if not cell), None)
+        if empty is not None:
+            raise DataError(f"{where}: line {empty}, column {column!r}: is empty")
+        schema.categories[column] = sorted({cell for _, cell in cells}, key=_category_order)
     for column in to_scale:
-        values = _numbers([row[header.index(column)].strip() for row in rows], column, where)
+        values = _numbers(_cells(rows, header.index(column)), column, where)
         std = float(values.std())
         schema.scaling[column] = (float(values.mean()), std if std > 0 else 1.0)
     return schema
@@ -168,7 +180,7 @@ def targets(
 ) -> np.ndarray:
     """The ``target`` column: int64 when every value is a whole number, else float32."""
     _column_index(header, [target], where)
-    y = _numbers([row[header.index(target)].strip() for row in rows], target, where)
+    y = _numbers(_cells(rows, header.index(target)), target, where)
     return y.astype(np.int64) if np.array_equal(y, np.round(y)) else y.astype(np.float32)
 
 
@@ -179,11 +191,17 @@ def _column_index(header: Sequence[str], wanted: Sequence[str], where: str) -> d
     return {c: list(header).index(c) for c in wanted}
 
 
-def _numbers(cells: Sequence[str], column: str, where: str) -> np.ndarray:
+def _cells(rows: Sequence[Sequence[str]], index: int) -> list[tuple[int, str]]:
+    """``(line, stripped cell)`` of one column; rows without a known line are
+    numbered as if they followed a header line."""
+    return [(getattr(row, "line", k + 2), row[index].strip()) for k, row in enumerate(rows)]
+
+
+def _numbers(cells: Sequence[tuple[int, str]], column: str, where: str) -> np.ndarray:
     values = np.empty(len(cells))
-    for line, cell in enumerate(cells, start=2):
+    for k, (line, cell) in enumerate(cells):
         try:
-            values[line - 2] = float(cell)
+            values[k] = float(cell)
         except ValueError:
             what = "is empty" if not cell else f"{cell!r} is not a number"
             raise DataError(
@@ -196,17 +214,17 @@ def _numbers(cells: Sequence[str], column: str, where: str) -> np.ndarray:
 
 
 def _one_hot_block(
-    cells: Sequence[str], column: str, categories: list[str], where: str
+    cells: Sequence[tuple[int, str]], column: str, categories: list[str], where: str
 ) -> np.ndarray:
     lookup = {value: k for k, value in enumerate(categories)}
     block = np.zeros((len(cells), len(categories)))
-    for line, cell in enumerate(cells, start=2):
+    for k, (line, cell) in enumerate(cells):
         if cell not in lookup:
             raise DataError(
                 f"{where}: line {line}, column {column!r}: unknown category {cell!r} "
                 f"(known: {categories})"
             )
-        block[line - 2, lookup[cell]] = 1
+        block[k, lookup[cell]] = 1
     return block
 
 

@@ -5,6 +5,8 @@ Each returns ``X`` float32 ``(n, n_features)`` and ``y`` int64 ``(n,)`` labels.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..errors import ConfigError
@@ -37,8 +39,8 @@ def spirals(n_samples: int = 400, noise: float = 0.1, n_classes: int = 2,
     cannot separate the arms, a small MLP can.
     """
     _check(n_samples, noise)
-    if n_classes < 2:
-        raise ConfigError(f"spirals needs n_classes >= 2, got {n_classes}")
+    if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ConfigError(f"spirals needs a whole number n_classes >= 2, got {n_classes!r}")
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % n_classes
     radius = rng.uniform(0.05, 1.0, n_samples)
@@ -79,7 +81,7 @@ def circles(n_samples: int = 400, noise: float = 0.05, factor: float = 0.5,
 
 
 def _check(n_samples: int, noise: float) -> None:
-    if int(n_samples) != n_samples or n_samples < 2:
+    if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ConfigError(f"n_samples must be a whole number >= 2, got {n_samples!r}")
-    if not noise >= 0:
-        raise ConfigError(f"noise must be >= 0, got {noise!r}")
+    if not isinstance(noise, numbers.Real) or not noise >= 0:
+        raise ConfigError(f"noise must be a number >= 0, got {noise!r}")
