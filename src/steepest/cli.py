@@ -102,20 +102,29 @@ def _load_csv_split(path: Path, seed: int, target: str | None, one_hot: Sequence
                     standardize: bool) -> Data:
     header, rows = read_csv_rows(path)
     target = target or header[-1]
-    y_all = targets(header, rows, target, str(path))
-    classification = y_all.dtype == np.int64 and y_all.min() >= 0
-    split = datasets.train_test_split(
-        np.arange(len(rows)), y_all if classification else np.zeros(len(rows)), 0.25,
+    y, train, test, classification = _csv_split(header, rows, target, seed, str(path))
+    # Categories come from every row (a rare one may sit only in the test rows);
+    # the scaling figures from the training rows alone.
+    schema = fit_schema(header, [rows[i] for i in train], target, one_hot, standardize,
+                        str(path), category_rows=rows)
+    X_train = schema.encode(header, [rows[i] for i in train], str(path))
+    X_test = schema.encode(header, [rows[i] for i in test], str(path))
+    classes = [str(c) for c in range(int(y.max()) + 1)] if classification else None
+    info = {"csv": {"schema": schema.to_dict(), "target": target}}
+    return Data(path.name, X_train, y[train], X_test, y[test], classes, info)
+
+
+def _csv_split(header: list[str], rows: list, target: str, seed: int, where: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Targets, train and test row indices (25 %, stratified for classes), and
+    whether the target holds classes."""
+    y = targets(header, rows, target, where)
+    classification = bool(y.dtype == np.int64 and y.min() >= 0)
+    train, test, _, _ = datasets.train_test_split(
+        np.arange(len(rows)), y if classification else np.zeros(len(rows)), 0.25,
         stratify=classification, seed=seed,
     )
-    train_rows = [rows[i] for i in split[0]]
-    test_rows = [rows[i] for i in split[1]]
-    schema = fit_schema(header, train_rows, target, one_hot, standardize, str(path))
-    X_train = schema.encode(header, train_rows, str(path))
-    X_test = schema.encode(header, test_rows, str(path))
-    classes = [str(c) for c in range(int(y_all.max()) + 1)] if classification else None
-    info = {"csv": {"schema": schema.to_dict(), "target": target}}
-    return Data(path.name, X_train, split[2], X_test, split[3], classes, info)
+    return y, train, test, classification
 
 
 # --------------------------------------------------------------------------- commands
@@ -134,9 +143,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     sizes = [data.X_train.shape[1], *settings["layers"], data.n_outputs]
     net = Network(sizes, activation=settings["activation"], output_activation=output,
                   loss=loss, dropout=settings["dropout"], seed=settings["seed"])
-    net.metadata = {"data": args.data if kind == "csv" else kind, "classes": data.classes,
+    data_name = str(Path(args.data).resolve()) if kind == "csv" else kind
+    net.metadata = {"data": data_name, "classes": data.classes, "seed": settings["seed"],
                     **data.info}
     out = Path(args.out or f"{kind if kind != 'csv' else Path(args.data).stem}-model.npz")
+    if not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
 
     if not args.json:
         _say_plan(data, net, settings)
@@ -341,14 +353,22 @@ def _say_plan(data: Data, net: Network, settings: dict[str, Any]) -> None:
 
 
 def _data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
-    csv_info = net.metadata.get("csv")
+    """The rows to evaluate on: the test split of the model's own dataset (drawn
+    again with its seed), or every row of another CSV file."""
+    meta = net.metadata
+    seed = int(meta.get("seed", 0))
+    csv_info = meta.get("csv")
     if csv_info is not None and spec.lower().endswith(".csv"):
         header, rows = read_csv_rows(spec)
         schema = TableSchema.from_dict(csv_info["schema"])
+        if Path(spec).resolve() == Path(meta.get("data", "")).resolve():
+            y, _, test, _ = _csv_split(header, rows, csv_info["target"], seed, spec)
+            rows, y = [rows[i] for i in test], y[test]
+        else:
+            y = targets(header, rows, csv_info["target"], spec)
         X = schema.encode(header, rows, spec)
-        y = targets(header, rows, csv_info["target"], spec)
-        return Data(spec, X, y, X, y, net.metadata.get("classes"))
-    data = load_data(spec, data_dir)
+        return Data(spec, X, y, X, y, meta.get("classes"))
+    data = load_data(spec, data_dir, seed)
     if data.X_test.shape[1] != net.sizes[0]:
         raise DataError(f"{spec} has {data.X_test.shape[1]} features but the model expects "
                         f"{net.sizes[0]}")
@@ -357,7 +377,9 @@ def _data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
 
 def _classification_report(net: Network, data: Data) -> dict[str, Any]:
     k = len(data.classes)
-    predicted = net.predict_classes(data.X_test)
+    outputs = net.predict(data.X_test)  # one class per row, even from sigmoid outputs
+    predicted = outputs.argmax(axis=1) if outputs.shape[1] > 1 else (outputs[:, 0] >= 0.5)
+    predicted = predicted.astype(np.int64)
     truth = data.y_test
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (truth, predicted), 1)
@@ -406,8 +428,13 @@ def _read_input(net: Network, path: Path) -> np.ndarray:
             X = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as exc:
             raise DataError(f"{path}: not a readable .npy file ({exc})") from None
-        X = np.asarray(X, dtype=np.float64) if X.dtype.kind in "biuf" else X
+        if X.ndim == 0 or X.size == 0:
+            raise DataError(f"{path}: expected rows of {n_features} features, got an array of "
+                            f"shape {X.shape}")
         X = X.reshape(1, -1) if X.size == n_features else X.reshape(len(X), -1)
+        if X.shape[0] == 1 and X.shape[1] != n_features:
+            raise DataError(f"{path}: the model expects {n_features} features per row, the "
+                            f"input has {X.shape[1]}")
     elif suffix == ".csv":
         X = _read_csv_input(net, path)
     else:

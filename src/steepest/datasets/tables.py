@@ -93,9 +93,16 @@ def read_csv_rows(
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such CSV file")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        lines = [Row(row, reader.line_num) for row in reader if any(c.strip() for c in row)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            lines = [Row(row, reader.line_num) for row in reader if any(c.strip() for c in row)]
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
     if not lines:
         raise DataError(f"{path}: empty CSV file (expected a header row)")
     header, rows = [c.strip() for c in lines[0]], lines[1:]
@@ -149,10 +156,12 @@ def fit_schema(
     one_hot: Sequence[str] = (),
     standardize: bool | Sequence[str] = False,
     where: str = "table",
+    category_rows: Sequence[Sequence[str]] | None = None,
 ) -> TableSchema:
     """The encoding of ``rows``' feature columns: categories of the ``one_hot``
-    columns and mean/std of the ``standardize`` columns, measured on ``rows``
-    (pass only the training rows to keep test figures out of it)."""
+    columns (from ``category_rows``, by default ``rows``) and mean/std of the
+    ``standardize`` columns, measured on ``rows`` (pass only the training rows
+    to keep test figures out of it)."""
     _column_index(header, [target, *one_hot], where)
     columns = [c for c in header if c != target]
     numeric = [c for c in columns if c not in one_hot]
@@ -163,7 +172,7 @@ def fit_schema(
         raise DataError(f"columns {both} cannot be both one-hot encoded and standardised")
     schema = TableSchema(columns)
     for column in one_hot:
-        cells = _cells(rows, header.index(column))
+        cells = _cells(rows if category_rows is None else category_rows, header.index(column))
         empty = next((line for line, cell in cells if not cell), None)
         if empty is not None:
             raise DataError(f"{where}: line {empty}, column {column!r}: is empty")
@@ -206,7 +215,8 @@ def _numbers(cells: Sequence[tuple[int, str]], column: str, where: str) -> np.nd
             what = "is empty" if not cell else f"{cell!r} is not a number"
             raise DataError(
                 f"{where}: line {line}, column {column!r}: {what}"
-                + ("" if not cell else " (one-hot encode categorical columns with one_hot=)")
+                + ("" if not cell else " (categorical columns need one-hot encoding: one_hot= "
+                   "in load_csv, --one-hot on the command line)")
             ) from None
     if not np.isfinite(values).all():
         raise DataError(f"{where}: column {column!r} contains NaN or infinity")
