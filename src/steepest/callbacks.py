@@ -8,6 +8,7 @@ A callback sees the network and the epoch's figures (``logs``: ``loss``,
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
 from typing import IO, TYPE_CHECKING
@@ -137,7 +138,7 @@ class ProgressBar(Callback):
         if self._tqdm_class is not None:
             self._tqdm = self._tqdm_class(
                 total=self.params["steps"], desc=self._epoch_label(epoch), unit="batch",
-                file=self.file or sys.stderr, leave=True, dynamic_ncols=True,
+                file=self.file or sys.stderr, leave=True, ncols=_bar_width(),
             )
 
     def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
@@ -169,6 +170,12 @@ class ProgressBar(Callback):
         if self._tqdm is not None:  # interrupted mid-epoch
             self._tqdm.close()
             self._tqdm = None
+
+
+def _bar_width() -> int:
+    """The terminal's width; some pseudo-terminals report 0, which draws no bar."""
+    columns = shutil.get_terminal_size((120, 24)).columns
+    return columns if columns >= 60 else 120
 
 
 def _short(logs: dict[str, float]) -> dict[str, str]:
