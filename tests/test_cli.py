@@ -435,7 +435,7 @@ def test_evaluate_human_report(digits_model, digits_evaluation):
     out = run_ok("evaluate", digits_model, cwd=digits_model.parent).stdout
     report = digits_evaluation
     lines = out.splitlines()
-    assert lines[0].startswith(f"model {digits_model}   data digits (450 test rows)")
+    assert lines[0].startswith(f"model {digits_model}   data digits (449 test rows)")
     assert lines[1] == f"loss {report['loss']:.4f}   accuracy {report['accuracy']:.2%}"
     start = lines.index("class  precision  recall  support")
     table = [line.split() for line in lines[start + 1 : start + 11]]

@@ -361,8 +361,8 @@ def _single_blas_thread():
 
 def test_load_digits_shapes_and_values():
     (X_train, y_train), (X_test, y_test) = load_digits()
-    assert X_train.shape == (1347, 64) and X_test.shape == (450, 64)
-    assert y_train.shape == (1347,) and y_test.shape == (450,)
+    assert X_train.shape == (1348, 64) and X_test.shape == (449, 64)  # round(1797 / 4)
+    assert y_train.shape == (1348,) and y_test.shape == (449,)
     assert X_train.dtype == np.float32 and y_train.dtype == np.int64
     for X in (X_train, X_test):
         assert X.min() == 0.0 and X.max() == 1.0

@@ -8,7 +8,7 @@ A callback sees the network and the epoch's figures (``logs``: ``loss``,
 from __future__ import annotations
 
 import math
-import shutil
+import os
 import sys
 import time
 from typing import IO, TYPE_CHECKING
@@ -116,11 +116,12 @@ class EarlyStopping(Callback):
 
 class ProgressBar(Callback):
     """What ``fit(verbose=1)`` shows: a live bar per epoch when tqdm is installed
-    and the output is a terminal, else one line per epoch.
+    and both standard output and standard error are terminals of a known size,
+    else one line per epoch on standard output.
 
-    The bar shows the running training loss and accuracy, and at the end of the
-    epoch the validation figures. ``file`` defaults to standard error for the bar
-    and standard output for the lines; ``bar=False`` forces lines.
+    The bar shows the running training loss and accuracy and, at the end of the
+    epoch, the validation figures, compactly enough for an 80-column terminal.
+    ``bar=True``/``False`` forces the choice; ``file`` redirects the output.
     """
 
     def __init__(self, file: IO[str] | None = None, bar: bool | None = None) -> None:
@@ -129,35 +130,31 @@ class ProgressBar(Callback):
         self._tqdm = None
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
-        stream = self.file or sys.stderr
-        use_bar = self.bar if self.bar is not None else stream.isatty()
+        use_bar = self.bar if self.bar is not None else _terminals_with_a_size()
         self._tqdm_class = _tqdm_class() if use_bar else None
 
     def on_epoch_begin(self, net: Network, epoch: int) -> None:
         self._started = time.perf_counter()
         if self._tqdm_class is not None:
             self._tqdm = self._tqdm_class(
-                total=self.params["steps"], desc=self._epoch_label(epoch), unit="batch",
-                file=self.file or sys.stderr, leave=True, ncols=_bar_width(),
+                total=self.params["steps"], desc=self._epoch_label(epoch), leave=True,
+                file=self.file or sys.stderr, bar_format="{desc} |{bar:8}| {elapsed}{postfix}",
             )
 
     def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
         if self._tqdm is not None:
             self._tqdm.update(1)
             if step % 10 == 0 or step + 1 == self.params["steps"]:
-                self._tqdm.set_postfix(_short(logs), refresh=False)
+                self._tqdm.set_postfix_str(_figures(logs), refresh=False)
 
     def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
         if self._tqdm is not None:
-            self._tqdm.set_postfix(_short(logs), refresh=False)
+            self._tqdm.set_postfix_str(_figures(logs), refresh=True)
             self._tqdm.close()
             self._tqdm = None
             return
-        figures = "  ".join(
-            f"{k} {v:.4g}" if k == "lr" else f"{k} {v:.4f}" for k, v in logs.items()
-        )
         print(
-            f"{self._epoch_label(epoch)}  {figures}  "
+            f"{self._epoch_label(epoch)}  {_figures(logs, compact=False)}  lr {logs['lr']:.4g}  "
             f"({time.perf_counter() - self._started:.2f} s)",
             file=self.file or sys.stdout, flush=True,
         )
@@ -172,15 +169,23 @@ class ProgressBar(Callback):
             self._tqdm = None
 
 
-def _bar_width() -> int:
-    """The terminal's width; some pseudo-terminals report 0, which draws no bar."""
-    columns = shutil.get_terminal_size((120, 24)).columns
-    return columns if columns >= 60 else 120
+def _terminals_with_a_size() -> bool:
+    """Both outputs are terminals (so nothing is lost to a pipe) that report a
+    size (some pseudo-terminals report 0 x 0, where tqdm draws nothing)."""
+    try:
+        return (sys.stdout.isatty() and sys.stderr.isatty()
+                and os.get_terminal_size(sys.stderr.fileno()).columns > 0)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
-def _short(logs: dict[str, float]) -> dict[str, str]:
-    names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
-    return {names[k]: f"{v:.4f}" for k, v in logs.items() if k in names}
+def _figures(logs: dict[str, float], compact: bool = True) -> str:
+    """Loss and accuracy figures; compact for the bar (fits 80 columns)."""
+    names = ("loss", "accuracy", "val_loss", "val_accuracy")
+    if not compact:
+        return "  ".join(f"{k} {logs[k]:.4f}" for k in names if k in logs)
+    short = {"accuracy": "acc", "val_accuracy": "val_acc"}
+    return " ".join(f"{short.get(k, k)} {logs[k]:.3f}" for k in names if k in logs)
 
 
 def _tqdm_class():

@@ -9,8 +9,11 @@ human summary; its keys are listed in the README and stay stable.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -102,29 +105,47 @@ def _load_csv_split(path: Path, seed: int, target: str | None, one_hot: Sequence
                     standardize: bool) -> Data:
     header, rows = read_csv_rows(path)
     target = target or header[-1]
-    y, train, test, classification = _csv_split(header, rows, target, seed, str(path))
+    if len(header) < 2:
+        raise DataError(f"{path}: only the target column {target!r}, no feature columns "
+                        "(is the delimiter a comma?)")
+    y, train, test, classes = _csv_split(header, rows, target, seed, str(path))
     # Categories come from every row (a rare one may sit only in the test rows);
     # the scaling figures from the training rows alone.
     schema = fit_schema(header, [rows[i] for i in train], target, one_hot, standardize,
                         str(path), category_rows=rows)
     X_train = schema.encode(header, [rows[i] for i in train], str(path))
     X_test = schema.encode(header, [rows[i] for i in test], str(path))
-    classes = [str(c) for c in range(int(y.max()) + 1)] if classification else None
     info = {"csv": {"schema": schema.to_dict(), "target": target}}
     return Data(path.name, X_train, y[train], X_test, y[test], classes, info)
 
 
-def _csv_split(header: list[str], rows: list, target: str, seed: int, where: str
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """Targets, train and test row indices (25 %, stratified for classes), and
-    whether the target holds classes."""
+#: A whole-number CSV target with at most this many distinct values holds classes.
+MAX_CSV_CLASSES = 50
+
+
+def _csv_split(header: list[str], rows: list, target: str, seed: int, where: str,
+               classes: list[str] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str] | None]:
+    """Targets, train and test row indices (25 %, stratified for classes), and the
+    class names (None for a numeric target). A whole-number target with few
+    distinct values holds classes: its values map to 0..k-1 in sorted order, or
+    to the given ``classes``."""
     y = targets(header, rows, target, where)
-    classification = bool(y.dtype == np.int64 and y.min() >= 0)
+    values = np.unique(y)
+    if classes is None and y.dtype == np.int64 and len(values) <= MAX_CSV_CLASSES:
+        classes = [str(v) for v in values]
+    if classes is not None:
+        lookup = {name: k for k, name in enumerate(classes)}
+        unknown = sorted({str(v) for v in values} - set(lookup))
+        if unknown:
+            raise DataError(f"{where}: target values {unknown[:5]} are not among the model's "
+                            f"classes {classes}")
+        y = np.array([lookup[str(v)] for v in y], dtype=np.int64)
     train, test, _, _ = datasets.train_test_split(
-        np.arange(len(rows)), y if classification else np.zeros(len(rows)), 0.25,
-        stratify=classification, seed=seed,
+        np.arange(len(rows)), y if classes is not None else np.zeros(len(rows)), 0.25,
+        stratify=classes is not None, seed=seed,
     )
-    return y, train, test, classification
+    return y, train, test, classes
 
 
 # --------------------------------------------------------------------------- commands
@@ -146,9 +167,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     data_name = str(Path(args.data).resolve()) if kind == "csv" else kind
     net.metadata = {"data": data_name, "classes": data.classes, "seed": settings["seed"],
                     **data.info}
+    if args.data_dir:
+        net.metadata["data_dir"] = str(Path(args.data_dir).resolve())
     out = Path(args.out or f"{kind if kind != 'csv' else Path(args.data).stem}-model.npz")
-    if not out.parent.is_dir():
-        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
+    _check_writable(out)
 
     if not args.json:
         _say_plan(data, net, settings)
@@ -163,7 +185,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 optimizer=settings["optimizer"], learning_rate=settings["lr"],
                 validation_split=settings["val_split"], callbacks=callbacks)
     except KeyboardInterrupt:
-        return _interrupted(net, best, out)
+        return _interrupted(net, best, out, args.json)
     seconds = time.perf_counter() - started
     best.restore(net)
     figures = net.evaluate(data.X_test, data.y_test)
@@ -187,9 +209,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         accuracy = (f"test accuracy {figures['accuracy']:.2%}   "
                     if "accuracy" in figures else "")
+        basis = "validation" if best.monitor == "val_loss" else "training"
         print(f"{accuracy}test loss {figures['loss']:.4f}   time {seconds:.1f} s   "
               f"parameters {net.n_params:,}   (weights of epoch {report['best_epoch']}, "
-              "the best on validation)")
+              f"the best {basis} loss)")
         print(f"model saved to {path}")
     return 0
 
@@ -289,6 +312,10 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     n_out = args.outputs
     sizes = [args.inputs, *args.layers, n_out]
     net = Network(sizes, activation=args.activation, loss=loss, seed=args.seed)
+    # Random biases: with zero biases a dead ReLU layer passes exactly 0 on, which
+    # sits on the next ReLU's kink, where finite differences are meaningless.
+    for b in net.biases:
+        b[...] = rng.normal(0.0, 0.5, b.shape)
     X = rng.normal(size=(args.samples, args.inputs))
     if loss == "cross_entropy":
         y = rng.integers(0, n_out, size=args.samples)
@@ -325,14 +352,28 @@ class _BestWeights(Callback):
         return True
 
 
-def _interrupted(net: Network, best: _BestWeights, out: Path) -> int:
+def _interrupted(net: Network, best: _BestWeights, out: Path, as_json: bool) -> int:
     if not best.restore(net):
         print("\ninterrupted before the first epoch ended: no model saved", file=sys.stderr)
+        if as_json:
+            _print_json({"interrupted": True, "model": None, "best_epoch": None})
         return EXIT_INTERRUPTED
     path = net.save(out).resolve()
     print(f"\ninterrupted: saved the best model so far (epoch {best.epoch + 1}, "
           f"{best.monitor} {best.best:.4f}) to {path}", file=sys.stderr)
+    if as_json:
+        _print_json({"interrupted": True, "model": str(path), "best_epoch": best.epoch + 1})
     return EXIT_INTERRUPTED
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse, before any training, a model path that cannot be written."""
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give a file name such as model.npz")
+    if not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise ConfigError(f"cannot write {out}: folder {out.parent} is not writable")
 
 
 def _output_activation(loss: str, classification: bool) -> str | None:
@@ -361,14 +402,13 @@ def _data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     if csv_info is not None and spec.lower().endswith(".csv"):
         header, rows = read_csv_rows(spec)
         schema = TableSchema.from_dict(csv_info["schema"])
+        y, _, test, _ = _csv_split(header, rows, csv_info["target"], seed, spec,
+                                   meta.get("classes"))
         if Path(spec).resolve() == Path(meta.get("data", "")).resolve():
-            y, _, test, _ = _csv_split(header, rows, csv_info["target"], seed, spec)
             rows, y = [rows[i] for i in test], y[test]
-        else:
-            y = targets(header, rows, csv_info["target"], spec)
         X = schema.encode(header, rows, spec)
         return Data(spec, X, y, X, y, meta.get("classes"))
-    data = load_data(spec, data_dir, seed)
+    data = load_data(spec, data_dir or meta.get("data_dir"), seed)
     if data.X_test.shape[1] != net.sizes[0]:
         raise DataError(f"{spec} has {data.X_test.shape[1]} features but the model expects "
                         f"{net.sizes[0]}")
@@ -448,12 +488,17 @@ def _read_input(net: Network, path: Path) -> np.ndarray:
 
 def _read_csv_input(net: Network, path: Path) -> np.ndarray:
     csv_info = net.metadata.get("csv")
-    header, rows = read_csv_rows(path) if csv_info else (None, None)
     if csv_info is not None:
+        header, rows = read_csv_rows(path)
         return TableSchema.from_dict(csv_info["schema"]).encode(header, rows, str(path))
     try:
-        return np.loadtxt(path, delimiter=",", ndmin=2)
-    except ValueError as exc:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            lines = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
+        numbers = [[float(cell) for cell in row] for row in lines[1:]]
+        with contextlib.suppress(ValueError):  # a first row of numbers is data, not a header
+            numbers.insert(0, [float(cell) for cell in lines[0]])
+        return np.array(numbers, dtype=np.float64)
+    except (ValueError, IndexError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{path}: expected rows of numbers separated by commas ({exc})") from None
 
 
@@ -599,6 +644,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except (SteepestError, OSError) as exc:
         print(f"steepest {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print(f"steepest {args.command}: error: not enough memory (are the layers or the "
+              "data far larger than intended?)", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

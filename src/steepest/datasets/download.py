@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import os
 import socket
 import sys
@@ -50,7 +51,10 @@ def download(
     """Fetch ``name`` from the first mirror that serves it with the right
     SHA-256; returns ``folder / name``. Raises DatasetError listing every
     mirror's failure when none does."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(f"cannot use {folder} as the data folder ({exc.strerror})") from None
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + name
@@ -60,7 +64,8 @@ def download(
             except _ChecksumMismatchError as exc:
                 failures.append(f"{url}: {exc}")
                 break  # the same mirror would serve the same bytes again
-            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError,
+                    TimeoutError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if isinstance(exc, urllib.error.HTTPError):
                     reason = f"HTTP {exc.code} {reason}"
@@ -73,12 +78,19 @@ def download(
     )
 
 
+def make_readable(path: str | os.PathLike[str]) -> None:
+    """Give a file made by mkstemp (mode 0600) the permissions the umask allows."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _worth_retrying(exc: BaseException) -> bool:
     """Server errors and dropped connections may heal; a 404 or an unknown host will not."""
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500
     reason = getattr(exc, "reason", None)
-    return not isinstance(reason, socket.gaierror)
+    return not isinstance(reason, socket.gaierror) and not isinstance(exc, ValueError)
 
 
 class _ChecksumMismatchError(Exception):
@@ -106,6 +118,7 @@ def _fetch(url: str, destination: Path, sha256: str, progress: bool, timeout: fl
             raise _ChecksumMismatchError(
                 f"SHA-256 {digest.hexdigest()} does not match the published {sha256}"
             )
+        make_readable(tmp)
         os.replace(tmp, destination)
         return destination
     finally:

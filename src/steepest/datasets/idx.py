@@ -48,18 +48,22 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: no such IDX file")
-    with open(path, "rb") as raw:
-        compressed = raw.read(2) == GZIP_MAGIC
     try:
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == GZIP_MAGIC
+        # deflate cannot expand more than about 1032:1
+        largest = path.stat().st_size * (1032 if compressed else 1)
         with gzip.open(path, "rb") if compressed else open(path, "rb") as f:
-            return _read_stream(f, path)
+            return _read_stream(f, path, largest, exact=not compressed)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DatasetError(f"{path}: corrupt or truncated gzip data ({exc})") from None
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read the file ({exc})") from None
 
 
-def _read_stream(f: IO[bytes], path: Path) -> np.ndarray:
+def _read_stream(f: IO[bytes], path: Path, largest: int, exact: bool) -> np.ndarray:
+    """The array from an open stream holding at most (``exact``: exactly)
+    ``largest`` bytes."""
     magic = f.read(4)
     if len(magic) < 4 or magic[:2] != b"\x00\x00" or magic[2] not in TYPE_CODES:
         raise DatasetError(
@@ -73,7 +77,23 @@ def _read_stream(f: IO[bytes], path: Path) -> np.ndarray:
     if len(header) < 4 * ndim:
         raise DatasetError(f"{path}: truncated IDX header ({ndim} dimensions declared)")
     shape = struct.unpack(f">{ndim}I", header)
-    out = np.empty(shape, dtype=dtype)
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    # Checked before allocating: a corrupt header may declare terabytes.
+    available = largest - 4 - 4 * ndim
+    if exact and declared > available:
+        raise DatasetError(
+            f"{path}: truncated: the header declares shape {shape} ({declared:,} bytes of "
+            f"data) but the file holds {max(available, 0):,}"
+        )
+    if declared > largest:
+        raise DatasetError(
+            f"{path}: truncated or corrupt: the header declares shape {shape} "
+            f"({declared:,} bytes of data), more than the file can hold"
+        )
+    try:
+        out = np.empty(shape, dtype=dtype)
+    except (MemoryError, ValueError):
+        raise DatasetError(f"{path}: the header declares an impossible shape {shape}") from None
     expected = out.nbytes
     got = f.readinto(memoryview(out).cast("B")) if expected else 0
     if got < expected:

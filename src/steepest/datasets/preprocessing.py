@@ -13,6 +13,7 @@ def one_hot(y: np.ndarray, n_classes: int | None = None, dtype: str = "float32")
     y = np.asarray(y)
     if y.ndim != 1 or y.dtype.kind not in "iub":
         raise DataError(f"one_hot needs 1-D integer labels, got {y.dtype} {y.shape}")
+    y = y.astype(np.intp)
     if n_classes is None:
         n_classes = int(y.max()) + 1 if y.size else 0
     if y.size and (y.min() < 0 or y.max() >= n_classes):
@@ -28,8 +29,9 @@ def train_test_split(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
-    ``test_size`` is a fraction of the rows. With ``stratify`` (for 1-D class
-    labels) each class keeps its proportion in both parts. Seeded.
+    ``test_size`` is a fraction of the rows: ``round(n * test_size)`` go to the
+    test part. With ``stratify`` (for 1-D integer class labels; other targets
+    are split at random) each class keeps its proportion in both parts. Seeded.
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
@@ -37,14 +39,19 @@ def train_test_split(
     if not 0 < test_size < 1:
         raise ConfigError(f"test_size must lie in (0, 1), got {test_size}")
     rng = np.random.default_rng(seed)
-    if stratify and y.ndim == 1:
-        test = []
-        for label in np.unique(y):
-            rows = rng.permutation(np.flatnonzero(y == label))
-            test.append(rows[: round(len(rows) * test_size)])
+    n_test = round(len(X) * test_size)
+    if stratify and y.ndim == 1 and y.dtype.kind in "iub":
+        labels, counts = np.unique(y, return_counts=True)
+        # Each class's share of the test rows, rounded by largest remainder so that
+        # the shares add up to round(n * test_size) exactly.
+        exact = counts * (n_test / len(X))
+        share = np.floor(exact).astype(int)
+        share[np.argsort(share - exact)[: n_test - share.sum()]] += 1
+        test = [rng.permutation(np.flatnonzero(y == label))[:k]
+                for label, k in zip(labels, share, strict=True)]
         test_rows = np.sort(np.concatenate(test))
     else:
-        test_rows = np.sort(rng.permutation(len(X))[: round(len(X) * test_size)])
+        test_rows = np.sort(rng.permutation(len(X))[:n_test])
     train_mask = np.ones(len(X), dtype=bool)
     train_mask[test_rows] = False
     if not train_mask.any() or train_mask.all():

@@ -91,6 +91,8 @@ def read_csv_rows(
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV file; blank lines skipped, ragged rows refused."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: a folder, not a CSV file")
     if not path.is_file():
         raise DataError(f"{path}: no such CSV file")
     try:
@@ -106,6 +108,9 @@ def read_csv_rows(
     if not lines:
         raise DataError(f"{path}: empty CSV file (expected a header row)")
     header, rows = [c.strip() for c in lines[0]], lines[1:]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise DataError(f"{path}: the header names columns more than once: {repeated}")
     if not rows:
         raise DataError(f"{path}: the CSV file has a header but no rows")
     for row in rows:
@@ -162,10 +167,16 @@ def fit_schema(
     columns (from ``category_rows``, by default ``rows``) and mean/std of the
     ``standardize`` columns, measured on ``rows`` (pass only the training rows
     to keep test figures out of it)."""
+    one_hot = [one_hot] if isinstance(one_hot, str) else list(one_hot)
     _column_index(header, [target, *one_hot], where)
     columns = [c for c in header if c != target]
     numeric = [c for c in columns if c not in one_hot]
+    if isinstance(standardize, str):
+        standardize = [standardize]
     to_scale = numeric if standardize is True else list(standardize or [])
+    if target in one_hot or target in to_scale:
+        raise DataError(f"the target {target!r} cannot be one-hot encoded or standardised; "
+                        "only feature columns can")
     _column_index(header, to_scale, where)
     if set(to_scale) & set(one_hot):
         both = sorted(set(to_scale) & set(one_hot))
@@ -190,7 +201,8 @@ def targets(
     """The ``target`` column: int64 when every value is a whole number, else float32."""
     _column_index(header, [target], where)
     y = _numbers(_cells(rows, header.index(target)), target, where)
-    return y.astype(np.int64) if np.array_equal(y, np.round(y)) else y.astype(np.float32)
+    whole = np.array_equal(y, np.round(y)) and np.abs(y).max() < 2**53
+    return y.astype(np.int64) if whole else y.astype(np.float32)
 
 
 def _column_index(header: Sequence[str], wanted: Sequence[str], where: str) -> dict[str, int]:

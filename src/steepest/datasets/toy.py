@@ -39,6 +39,8 @@ def spirals(n_samples: int = 400, noise: float = 0.1, n_classes: int = 2,
     cannot separate the arms, a small MLP can.
     """
     _check(n_samples, noise)
+    if not isinstance(turns, numbers.Real) or not 0 < turns < float("inf"):
+        raise ConfigError(f"turns must be a positive number, got {turns!r}")
     if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ConfigError(f"spirals needs a whole number n_classes >= 2, got {n_classes!r}")
     rng = np.random.default_rng(seed)
@@ -83,5 +85,5 @@ def circles(n_samples: int = 400, noise: float = 0.05, factor: float = 0.5,
 def _check(n_samples: int, noise: float) -> None:
     if not isinstance(n_samples, numbers.Integral) or n_samples < 2:
         raise ConfigError(f"n_samples must be a whole number >= 2, got {n_samples!r}")
-    if not isinstance(noise, numbers.Real) or not noise >= 0:
+    if not isinstance(noise, numbers.Real) or not 0 <= noise < float("inf"):
         raise ConfigError(f"noise must be a number >= 0, got {noise!r}")

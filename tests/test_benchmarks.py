@@ -1,0 +1,182 @@
+"""benchmarks/compare.py: the smoke run produces its table and JSON lines, with or
+without PyTorch (run through subprocess, as CI and users run it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "compare.py"
+MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"  # the script's default --data-dir
+
+RESULT_KEYS = {"record", "setup", "system", "label", "status", "sec_per_epoch", "accuracy",
+               "peak_rss_mb", "time_vs_steepest", "epoch_seconds", "epochs", "repeats",
+               "threads", "data"}
+RATIO_KEYS = {"record", "setup", "steepest_over_torch", "steepest_over_sklearn",
+              "steepest_over_blas"}
+RUN_KEYS = {"record", "setups", "systems", "epochs", "repeats", "threads", "jobs", "seed",
+            "smoke", "data", "train_rows", "test_rows", "load_start", "load_end", "seconds",
+            "versions"}
+
+
+def _available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _run(*options: str, env: dict | None = None) -> tuple[str, list[dict], str]:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), *options], capture_output=True, text=True, cwd=ROOT,
+        timeout=600, env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    table = "\n".join(line for line in lines if not line.startswith("{"))
+    return table, records, result.stderr
+
+
+def _by_kind(records: list[dict]) -> tuple[dict, dict, dict]:
+    results = {(r["setup"], r["system"]): r for r in records if r["record"] == "result"}
+    ratios = {r["setup"]: r for r in records if r["record"] == "ratios"}
+    runs = [r for r in records if r["record"] == "run"]
+    assert len(runs) == 1
+    return results, ratios, runs[0]
+
+
+def _table_rows(table: str) -> list[str]:
+    """The table's rows: one per setup and system (they start with the setup's letter)."""
+    return [line for line in table.splitlines() if line[:2] in ("a ", "b ", "c ")]
+
+
+def _check_ok(record: dict, epochs: int) -> None:
+    assert record.keys() >= RESULT_KEYS
+    assert record["status"] == "ok", record
+    assert record["sec_per_epoch"] > 0
+    assert record["peak_rss_mb"] > 0
+    assert record["time_vs_steepest"] > 0
+    assert all(len(run) == epochs and all(t > 0 for t in run) for run in record["epoch_seconds"])
+    if record["system"] == "blas":
+        assert record["accuracy"] == {}
+    else:
+        assert set(record["accuracy"]) == {str(e) for e in range(1, epochs + 1) if e in (1, 5, 10)
+                                           or e == epochs}
+        assert all(0.0 <= a <= 1.0 for a in record["accuracy"].values())
+
+
+@pytest.fixture(scope="module")
+def smoke():
+    return _run("--smoke", "--synthetic")
+
+
+def test_smoke_runs_every_setup_and_system(smoke):
+    table, records, progress = smoke
+    results, ratios, run = _by_kind(records)
+    assert run.keys() >= RUN_KEYS
+    assert run["smoke"] and run["data"] == "synthetic" and run["epochs"] == 2
+    assert (run["train_rows"], run["test_rows"]) == (2000, 500)
+    expected = {(s, m) for s in "abc" for m in ("steepest", "sklearn", "torch", "blas")}
+    expected.add(("b", "loop"))
+    assert set(results) == expected
+    for (_, system), record in results.items():
+        if system == "torch" and not _available("torch"):
+            assert record["status"] == "skipped" and "torch" in record["reason"]
+        elif system == "sklearn" and not _available("sklearn"):
+            assert record["status"] == "skipped"
+        else:
+            _check_ok(record, epochs=2)
+    assert results[("a", "steepest")]["time_vs_steepest"] == 1.0
+    # steepest learns the synthetic digits (10 classes: chance is 10 %)
+    assert results[("a", "steepest")]["accuracy"]["2"] > 0.3
+    assert set(ratios) == {"a", "b", "c"}
+    for setup, record in ratios.items():
+        assert record.keys() >= RATIO_KEYS
+        assert record["steepest_over_blas"] > 0
+        if _available("sklearn"):
+            assert record["steepest_over_sklearn"] > 0
+        if _available("torch"):
+            assert record["steepest_over_torch"] > 0
+        assert ("loop_over_steepest" in record) == (setup == "b")
+    assert ratios["b"]["loop_over_steepest"] > 0
+
+    # The table: a header, one row per setup and system, the ratio lines.
+    assert "synthetic random data (2,000 train / 500 test rows)" in table
+    header = next(line for line in table.splitlines() if line.startswith("setup  system"))
+    for column in ("s/epoch", "acc@1", "acc@2", "peak RSS MB", "time/steepest"):
+        assert column in header
+    rows = _table_rows(table)
+    for label in ("steepest", "scikit-learn", "PyTorch", "per-sample loop", "BLAS bound"):
+        assert any(label in row for row in rows), label
+    assert len(rows) == 13
+    for setup in "abc":
+        for ratio in ("steepest/PyTorch", "steepest/scikit-learn", "steepest/BLAS bound"):
+            assert f"setup {setup}: {ratio}" in table
+    assert "faster than the per-sample loop" in table
+    assert "NOT comparable" in table  # smoke workers overlap: it says so
+    assert "[13/13]" in progress
+
+
+def test_without_torch_the_row_says_skipped(tmp_path):
+    # A 'torch' package that cannot be imported, first on the path: the worker must
+    # report the system as skipped, and everything else must still run.
+    blocker = tmp_path / "torch"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('torch blocked by the test')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    table, records, _ = _run("--smoke", "--synthetic", "--setup", "a",
+                             "--systems", "steepest,torch,blas", env=env)
+    results, ratios, run = _by_kind(records)
+    assert set(results) == {("a", "steepest"), ("a", "torch"), ("a", "blas")}
+    torch_row = results[("a", "torch")]
+    assert torch_row["status"] == "skipped"
+    assert "torch not importable" in torch_row["reason"]
+    assert torch_row["sec_per_epoch"] is None
+    _check_ok(results[("a", "steepest")], epochs=2)
+    _check_ok(results[("a", "blas")], epochs=2)
+    assert ratios["a"]["steepest_over_torch"] is None
+    assert ratios["a"]["steepest_over_blas"] > 0
+    assert "skipped: torch not importable" in table
+    assert run["systems"] == ["steepest", "torch", "blas"]
+
+
+def test_steepest_and_sklearn_only():
+    table, records, _ = _run("--smoke", "--synthetic", "--setup", "b", "--epochs", "1",
+                             "--systems", "steepest,sklearn,loop")
+    results, ratios, _ = _by_kind(records)
+    assert set(results) == {("b", "steepest"), ("b", "sklearn"), ("b", "loop")}
+    for record in results.values():
+        if record["system"] == "sklearn" and not _available("sklearn"):
+            continue
+        _check_ok(record, epochs=1)
+    assert ratios["b"]["steepest_over_torch"] is None
+    assert ratios["b"]["loop_over_steepest"] > 0
+    rows = _table_rows(table)
+    assert len(rows) == 3 and not any("PyTorch" in row for row in rows)
+
+
+@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"no MNIST files in {MNIST_DIR}")
+def test_smoke_on_mnist():
+    table, records, _ = _run("--smoke", "--setup", "a", "--systems", "steepest,blas")
+    results, _, run = _by_kind(records)
+    assert run["data"] == "mnist" and run["train_rows"] == 2000
+    _check_ok(results[("a", "steepest")], epochs=2)
+    _check_ok(results[("a", "blas")], epochs=2)
+    assert results[("a", "steepest")]["accuracy"]["2"] > 0.5  # real digits, 2000 rows
+    assert "MNIST (2,000 train / 500 test rows)" in table
+
+
+def test_bad_options_exit_with_code_2():
+    result = subprocess.run([sys.executable, str(SCRIPT), "--systems", "steepest,keras"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert "keras" in result.stderr
+    result = subprocess.run([sys.executable, str(SCRIPT), "--data-dir", "/nonexistent/mnist"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert "--synthetic" in result.stderr
