@@ -16,7 +16,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -534,38 +534,27 @@ def _layers(text: str) -> list[int]:
     return layers
 
 
-def _positive(kind: type):
+def _number(kind: type, accept: Callable[[float], bool], requirement: str):
+    """An argparse type: ``kind`` (int or float) meeting ``accept``."""
+    noun = "whole number" if kind is int else "number"
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not value > 0 or (kind is float and not math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a {noun}, got {text!r}") from None
+        if not (math.isfinite(value) and accept(value)):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
         return value
 
-    parse.__name__ = f"positive {kind.__name__}"
+    parse.__name__ = noun  # argparse names the type in its messages
     return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text!r}")
-    return value
+_positive_int = _number(int, lambda v: v > 0, "> 0")
+_positive_float = _number(float, lambda v: v > 0, "> 0")
+_non_negative_int = _number(int, lambda v: v >= 0, ">= 0")
+_fraction = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -593,8 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dropout", type=_fraction, help="dropout rate of the hidden layers")
     train.add_argument("--loss", choices=sorted(LOSSES))
     train.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
-    train.add_argument("--lr", type=_positive(float), help="learning rate")
-    train.add_argument("--epochs", type=_positive(int))
+    train.add_argument("--lr", type=_positive_float, help="learning rate")
+    train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_non_negative_int, help="0 = full batch")
     train.add_argument("--val-split", type=_fraction,
                        help="fraction of the training rows held out for validation")
@@ -622,12 +611,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("gradcheck", help="check backpropagation on a random network")
     check.add_argument("--layers", type=_layers, default=[5, 4])
-    check.add_argument("--inputs", type=_positive(int), default=3)
-    check.add_argument("--outputs", type=_positive(int), default=3)
+    check.add_argument("--inputs", type=_positive_int, default=3)
+    check.add_argument("--outputs", type=_positive_int, default=3)
     check.add_argument("--activation", choices=sorted(set(ACTIVATIONS) - {"softmax"}),
                        default="tanh")
     check.add_argument("--loss", choices=sorted(LOSSES), default="cross_entropy")
-    check.add_argument("--samples", type=_positive(int), default=8)
+    check.add_argument("--samples", type=_positive_int, default=8)
     check.add_argument("--seed", type=_non_negative_int, default=0)
     check.set_defaults(run=cmd_gradcheck)
 
