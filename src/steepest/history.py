@@ -21,11 +21,6 @@ class History:
         for key, value in logs.items():
             self.metrics.setdefault(key, []).append(float(value))
 
-    def extend(self, other: History) -> None:
-        """Add another history's epochs after these."""
-        for key, values in other.metrics.items():
-            self.metrics.setdefault(key, []).extend(values)
-
     def __getitem__(self, key: str) -> list[float]:
         return self.metrics[key]
 

@@ -194,11 +194,16 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        umask = os.umask(0)  # mkstemp makes 0600 files; give the usual permissions
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        make_readable(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def make_readable(path: str | os.PathLike[str]) -> None:
+    """Give a file made by mkstemp (mode 0600) the permissions the umask allows."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)

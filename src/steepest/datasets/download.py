@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DatasetError
+from ..io import make_readable
 
 CHUNK = 1 << 16
 
@@ -76,13 +77,6 @@ def download(
         f"could not download {name} from any mirror ({'; '.join(failures)}); put the file "
         f"into {folder} yourself"
     )
-
-
-def make_readable(path: str | os.PathLike[str]) -> None:
-    """Give a file made by mkstemp (mode 0600) the permissions the umask allows."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def _worth_retrying(exc: BaseException) -> bool:
