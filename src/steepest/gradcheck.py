@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ConfigError
+from .losses import weighted_loss
 
 if TYPE_CHECKING:
     from .network import Network
@@ -81,7 +82,7 @@ def gradcheck(
         raise ConfigError(f"eps must be a small positive number such as 1e-6, got {eps!r}")
     twin = net.astype("float64")
     X64, Y, _, w = twin._prepare(X, y, sample_weight)
-    row_weights = twin._row_weights(len(X64), w)
+    row_weights = twin._row_weights(w)
     analytic = np.empty_like(twin.params)
     twin._loss_and_gradients(X64, Y, row_weights, twin._views(analytic), training=False)
     numeric = _numerical_gradient(twin, X64, Y, row_weights, eps)
@@ -95,12 +96,12 @@ def gradcheck(
 
 
 def _numerical_gradient(
-    net: Network, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray, eps: float
+    net: Network, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray | None, eps: float
 ) -> np.ndarray:
     def loss() -> float:
         Z, A = net._forward_output(X)
         per_sample = net.loss.per_sample(Y, A, Z, net.output_activation)
-        return float(np.dot(row_weights, per_sample))
+        return weighted_loss(per_sample, row_weights)
 
     params = net.params
     numeric = np.empty_like(params)

@@ -46,12 +46,11 @@ class Loss:
 
     def output_delta(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
-        row_weights: np.ndarray,
+        row_weights: np.ndarray | None,
     ) -> np.ndarray:
-        """dLoss/dZ of the batch loss; ``row_weights`` (n,) are ``w_i / sum(w)``."""
-        grad_A = self.grad_output(Y, A)
-        grad_A *= row_weights[:, None]
-        return activation.backward(Z, A, grad_A)
+        """dLoss/dZ of the batch loss; ``row_weights`` (n,) are ``w_i / sum(w)``,
+        or None for equal weights ``1 / n``."""
+        return activation.backward(Z, A, scale_rows(self.grad_output(Y, A), row_weights))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -119,11 +118,9 @@ class BinaryCrossEntropy(Loss):
 
     def output_delta(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
-        row_weights: np.ndarray,
+        row_weights: np.ndarray | None,
     ) -> np.ndarray:
-        delta = A - Y
-        delta *= (row_weights * (activation.c / Y.shape[1]))[:, None].astype(delta.dtype)
-        return delta
+        return scale_rows(A - Y, row_weights, activation.c / Y.shape[1])
 
     def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -158,15 +155,32 @@ class CrossEntropy(Loss):
 
     def output_delta(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
-        row_weights: np.ndarray,
+        row_weights: np.ndarray | None,
     ) -> np.ndarray:
-        delta = A - Y
-        delta *= row_weights[:, None].astype(delta.dtype)
-        return delta
+        return scale_rows(A - Y, row_weights)
 
     def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return -Y / A
+
+
+def scale_rows(
+    delta: np.ndarray, row_weights: np.ndarray | None, factor: float = 1.0
+) -> np.ndarray:
+    """``delta`` ``(n, k)`` with row ``i`` times ``factor * row_weights[i]`` (``factor / n``
+    when ``row_weights`` is None), in place."""
+    if row_weights is None:
+        delta *= factor / len(delta)
+    else:
+        delta *= (row_weights * factor)[:, None].astype(delta.dtype)
+    return delta
+
+
+def weighted_loss(per_sample: np.ndarray, row_weights: np.ndarray | None) -> float:
+    """``sum(row_weights * per_sample)``; the mean when ``row_weights`` is None."""
+    if row_weights is None:
+        return float(per_sample.sum()) / per_sample.size
+    return float(np.dot(row_weights, per_sample))
 
 
 LOSSES: dict[str, type[Loss]] = {

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .network import Network
 
 #: Rows per chunk when predicting or evaluating, to bound memory.
-PREDICT_CHUNK = 8192
+PREDICT_CHUNK = 2048
 
 
 def evaluate_prepared(

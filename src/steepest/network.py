@@ -33,7 +33,7 @@ from .activations import Activation, ReLU, get_activation
 from .errors import ConfigError, ShapeError
 from .history import History
 from .initializers import get_initializer
-from .losses import Loss, get_loss
+from .losses import Loss, get_loss, weighted_loss
 from .metrics import PREDICT_CHUNK, evaluate_prepared
 from .optimizers import Optimizer
 
@@ -334,7 +334,7 @@ class Network:
         return Z, A
 
     # ------------------------------------------------------------------ backward
-    def _backward(self, trace: Trace, Y: np.ndarray, row_weights: np.ndarray,
+    def _backward(self, trace: Trace, Y: np.ndarray, row_weights: np.ndarray | None,
                   grad_layers: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """The psi recursion: write every ``dW_i``, ``db_i`` into ``grad_layers``."""
         last = self.n_layers - 1
@@ -344,7 +344,7 @@ class Network:
         for i in range(last, -1, -1):
             dW, db = grad_layers[i]
             np.matmul(trace.inputs[i].T, psi, out=dW)
-            np.sum(psi, axis=0, out=db)
+            psi.sum(axis=0, out=db)
             if i == 0:
                 break
             grad_input = psi @ self._layers[i][0].T
@@ -354,24 +354,25 @@ class Network:
                 trace.sums[i - 1], trace.outputs[i - 1], grad_input
             )
 
-    def _row_weights(self, n: int, sample_weight: np.ndarray | None) -> np.ndarray:
-        """``w_i / sum(w)`` (or ``1 / n``): the loss is ``sum(row_weights * l_i)``."""
+    def _row_weights(self, sample_weight: np.ndarray | None) -> np.ndarray | None:
+        """``w_i / sum(w)``, so the loss is ``sum(row_weights * l_i)``; None (the
+        mean) without sample weights."""
         if sample_weight is None:
-            return np.full(n, 1.0 / n, dtype=self.dtype)
+            return None
         return (sample_weight / sample_weight.sum()).astype(self.dtype)
 
     def _loss_and_gradients(
-        self, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray,
+        self, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray | None,
         grad_layers: list[tuple[np.ndarray, np.ndarray]], training: bool,
     ) -> tuple[float, Trace]:
         """One forward and one backward phase on a prepared batch: the loss
-        ``sum(row_weights * l_i)``, and its gradients written into ``grad_layers``
-        (views like ``_layers``). Returns the loss and the forward trace."""
+        ``sum(row_weights * l_i)`` (the mean when None), and its gradients written
+        into ``grad_layers`` (views like ``_layers``). Returns the loss and the forward trace."""
         trace = self._forward(X, training)
         per_sample = self.loss.per_sample(
             Y, trace.outputs[-1], trace.sums[-1], self.activations[-1]
         )
-        loss = float(np.dot(row_weights, per_sample))
+        loss = weighted_loss(per_sample, row_weights)
         self._backward(trace, Y, row_weights, grad_layers)
         return loss, trace
 
@@ -383,7 +384,7 @@ class Network:
         backward sweep. This is what ``fit`` uses (without dropout here)."""
         X, Y, _, w = self._prepare(X, y, sample_weight)
         grad_layers = self._views(np.empty_like(self.params))
-        self._loss_and_gradients(X, Y, self._row_weights(len(X), w), grad_layers, training=False)
+        self._loss_and_gradients(X, Y, self._row_weights(w), grad_layers, training=False)
         return [a.copy() for layer in grad_layers for a in layer]
 
     def _prepare(

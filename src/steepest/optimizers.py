@@ -340,14 +340,13 @@ class Adam(Optimizer):
         np.multiply(grads, grads, out=tmp)
         tmp *= 1.0 - self.beta2
         v += tmp
-        correction1 = 1.0 - self.beta1**self.steps
-        correction2 = 1.0 - self.beta2**self.steps
-        # p -= lr * (m / c1) / (sqrt(v / c2) + eps), rearranged to touch each array once.
+        root_c2 = math.sqrt(1.0 - self.beta2**self.steps)
+        # p -= lr * (m / c1) / (sqrt(v / c2) + eps) is the same as
+        # p -= (lr * sqrt(c2) / c1) * m / (sqrt(v) + eps * sqrt(c2)): one pass fewer.
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(correction2)
-        tmp += self.eps
+        tmp += self.eps * root_c2
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / correction1
+        tmp *= self.lr * root_c2 / (1.0 - self.beta1**self.steps)
         params -= tmp
 
 
