@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._validation import CLASSES
 from .callbacks import Callback, ProgressBar
-from .errors import ConfigError, DataError, DivergenceError
+from .errors import ConfigError, DataError, DivergenceError, ShapeError
 from .history import History
 from .metrics import correct, evaluate_prepared
 from .optimizers import Optimizer, Schedule, get_optimizer, get_schedule
@@ -49,6 +50,7 @@ def fit(
     sample_weight: np.ndarray | None = None,
     callbacks: Sequence[Callback] = (),
     verbose: int = 0,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
 ) -> History:
     """Train the network by gradient descent; returns this call's :class:`History`.
 
@@ -79,6 +81,10 @@ def fit(
     - ``callbacks``: e.g. :class:`~steepest.callbacks.EarlyStopping`.
     - ``verbose``: 0 silent, 1 a progress bar per epoch (tqdm, on a terminal)
       or one line per epoch (otherwise).
+    - ``augment``: a function ``(X_batch, rng) -> X_batch'`` applied to every
+      training batch (not to validation data), e.g.
+      :class:`~steepest.augment.ImageAugmenter`; it gets the network's random
+      generator, so a seeded run stays repeatable.
 
     Raises a :mod:`steepest.errors` exception before training for bad data or
     settings, and :class:`~steepest.errors.DivergenceError` if the loss
@@ -89,13 +95,15 @@ def fit(
     """
     X, Y, kind, w = net._prepare(X, y, sample_weight)
     settings = _check_settings(epochs, batch_size, l2, clip_norm, max_norm, validation_split)
+    if augment is not None and not callable(augment):
+        raise ConfigError(f"augment must be a function (X_batch, rng) -> X_batch, got {augment!r}")
     train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data, validation_split)
     chosen = _resolve_optimizer(net, optimizer, learning_rate, schedule)
 
     metric_names = ["loss"] + (["accuracy"] if kind else [])
     if validation is not None:
         metric_names += [f"val_{m}" for m in metric_names]
-    loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle)
+    loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle, augment)
     callbacks = [*callbacks, *([ProgressBar()] if verbose else [])]
     params = {"epochs": net.epochs_trained + settings.epochs, "steps": loop.steps,
               "samples": len(train_rows)}
@@ -246,8 +254,10 @@ class _Loop:
     def __init__(
         self, net: Network, X: np.ndarray, Y: np.ndarray, kind: str | None,
         w: np.ndarray | None, rows: np.ndarray, settings: _Settings, shuffle: bool,
+        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
     ) -> None:
         n = len(rows)
+        self.augment = augment
         self.batch_size = n if settings.batch_size is None else min(settings.batch_size, n)
         self.full_batch = self.batch_size == n
         if self.full_batch and n != X.shape[0]:  # one copy per fit, not one per epoch
@@ -263,64 +273,96 @@ class _Loop:
         self.grads = np.empty_like(net.params)
         self.grad_layers = net._views(self.grads)
         self.last_good = net.params.copy()
+        # Each step only records its predicted classes; the epoch's accuracy is
+        # then one comparison with every row's class, found once per fit.
+        if kind == CLASSES:
+            self.labels = Y.argmax(axis=1)
+            self.predicted = np.empty(n, dtype=self.labels.dtype)
 
-    def _batches(self):
-        if self.full_batch:
-            yield self.X, self.Y, self.w
-            return
-        order = self.net.rng.permutation(self.rows) if self.shuffle else self.rows
-        for start in range(0, len(order), self.batch_size):
-            index = order[start : start + self.batch_size]
-            m = len(index)
-            Xb = np.take(self.X, index, axis=0, out=self.X_buffer[:m])
-            Yb = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m])
-            yield Xb, Yb, None if self.w is None else self.w[index]
+    def _batch(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The rows ``index`` of the data, gathered into the reused buffers."""
+        if self.full_batch:  # the order of the rows does not change a full batch's step
+            return self.X, self.Y, self.w
+        m = len(index)
+        # mode="clip": the rows are valid, and the default ("raise") would copy
+        # through a temporary buffer.
+        Xb = np.take(self.X, index, axis=0, out=self.X_buffer[:m], mode="clip")
+        Yb = np.take(self.Y, index, axis=0, out=self.Y_buffer[:m], mode="clip")
+        return Xb, Yb, None if self.w is None else self.w[index]
 
-    def _row_weights(self, m: int, wb: np.ndarray | None) -> np.ndarray:
-        dtype = self.net.dtype
+    def _augmented(self, Xb: np.ndarray) -> np.ndarray:
+        out = self.augment(Xb, self.net.rng)
+        if getattr(out, "shape", None) != Xb.shape:
+            raise ShapeError(f"augment must return a batch of shape {Xb.shape}, got "
+                             f"{getattr(out, 'shape', type(out).__name__)}")
+        return np.asarray(out, dtype=Xb.dtype)
+
+    def _row_weights(self, m: int, wb: np.ndarray | None) -> np.ndarray | None:
         if wb is None:
-            return np.full(m, 1.0 / m, dtype=dtype)
-        return (wb / (m * self.mean_weight)).astype(dtype)
+            return None  # equal weights: the batch mean
+        return (wb / (m * self.mean_weight)).astype(self.net.dtype)
 
     def run_epoch(self, epoch: int, callbacks: Sequence[Callback] = ()) -> dict[str, float]:
-        net, settings = self.net, self.settings
+        order = self.rows
+        if self.shuffle and not self.full_batch:
+            order = self.net.rng.permutation(self.rows)
         loss_sum = correct_sum = weight_sum = 0.0
-        for step, (Xb, Yb, wb) in enumerate(self._batches()):
+        for step, start in enumerate(range(0, len(order), self.batch_size)):
+            index = order[start : start + self.batch_size]
+            Xb, Yb, wb = self._batch(index)
+            if self.augment is not None:
+                Xb = self._augmented(Xb)
             m = len(Xb)
-            # A diverging step overflows somewhere in here; the non-finite loss or
-            # weights are caught and reported as a DivergenceError, so NumPy's own
-            # warnings would only be noise.
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss, trace = net._loss_and_gradients(
-                    Xb, Yb, self._row_weights(m, wb), self.grad_layers, training=True
-                )
-                if not math.isfinite(loss):
-                    self._diverged(epoch, step, f"the loss became {loss}")
-                # One float64 sum: NaN or inf anywhere in the gradient shows in it.
-                if not math.isfinite(float(np.sum(self.grads, dtype=np.float64))):
-                    self._diverged(epoch, step, "the gradient became NaN or infinite")
-                self.last_good[...] = net.params
-                self._regularise_gradients()
-                net.optimizer.update(net.params, self.grads)
-                if settings.max_norm is not None:
-                    _apply_max_norm(net, settings.max_norm)
+            loss, output = self._step(epoch, step, Xb, Yb, wb)
             loss_sum += loss * m * self.mean_weight  # = sum(w_i * l_i) over the batch
             weight_sum += m if wb is None else float(wb.sum())
-            if self.kind is not None:
-                hits = correct(trace.output, Yb, self.kind)
-                correct_sum += float(hits.sum() if wb is None else np.dot(wb, hits))
+            if self.kind == CLASSES:
+                predicted = np.argmax(output, axis=1, out=self.predicted[start : start + m])
+                if callbacks:  # a running figure, only when someone reads it
+                    correct_sum += _weighted_sum(predicted == self.labels[index], wb)
+            elif self.kind is not None:
+                correct_sum += _weighted_sum(correct(output, Yb, self.kind), wb)
             if callbacks:
                 running = {"loss": loss_sum / weight_sum}
                 if self.kind is not None:
                     running["accuracy"] = correct_sum / weight_sum
                 for callback in callbacks:
-                    callback.on_batch_end(net, step, running)
-        if not np.isfinite(net.params).all():
+                    callback.on_batch_end(self.net, step, running)
+        if not np.isfinite(self.net.params).all():
             self._diverged(epoch, step, "the weights became NaN or infinite")
         logs = {"loss": loss_sum / weight_sum}
-        if self.kind is not None:
+        if self.kind == CLASSES:
+            hits = self.predicted == self.labels[order]
+            logs["accuracy"] = _weighted_sum(hits, None if self.w is None else self.w[order])
+            logs["accuracy"] /= weight_sum
+        elif self.kind is not None:
             logs["accuracy"] = correct_sum / weight_sum
         return logs
+
+    def _step(
+        self, epoch: int, step: int, Xb: np.ndarray, Yb: np.ndarray, wb: np.ndarray | None
+    ) -> tuple[float, np.ndarray]:
+        """One gradient step on a batch: its loss and the network's outputs."""
+        net, settings = self.net, self.settings
+        # A diverging step overflows somewhere in here; the non-finite loss or
+        # weights are caught and reported as a DivergenceError, so NumPy's own
+        # warnings would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, trace = net._loss_and_gradients(
+                Xb, Yb, self._row_weights(len(Xb), wb), self.grad_layers, training=True
+            )
+            if not math.isfinite(loss):
+                self._diverged(epoch, step, f"the loss became {loss}")
+            # A float32 sum is cheap and shows NaN or inf anywhere in the gradient;
+            # only when it overflows does each entry need a look.
+            if not math.isfinite(float(self.grads.sum())) and not np.isfinite(self.grads).all():
+                self._diverged(epoch, step, "the gradient became NaN or infinite")
+            self.last_good[...] = net.params
+            self._regularise_gradients()
+            net.optimizer.update(net.params, self.grads)
+            if settings.max_norm is not None:
+                _apply_max_norm(net, settings.max_norm)
+        return loss, trace.output
 
     def _regularise_gradients(self) -> None:
         settings = self.settings
@@ -347,6 +389,13 @@ class _Loop:
             "finite loss. Try a smaller learning rate, gradient clipping (clip_norm) or "
             "inputs scaled to [0, 1]"
         )
+
+
+def _weighted_sum(hits: np.ndarray, weights: np.ndarray | None) -> float:
+    """How many of ``hits`` (bool or 0/1, ``(n,)``) are set, each counted with its weight."""
+    if weights is None:
+        return float(np.count_nonzero(hits))
+    return float(np.dot(weights, hits))
 
 
 def _apply_max_norm(net: Network, limit: float) -> None:
