@@ -6,7 +6,8 @@
 [(2, 3), (3, 3), (3, 2)]
 """
 
-from . import activations, callbacks, errors, initializers, losses, optimizers
+from . import activations, augment, callbacks, errors, initializers, losses, optimizers
+from .augment import ImageAugmenter
 from .callbacks import Callback, EarlyStopping
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
@@ -20,10 +21,12 @@ __all__ = [
     "EarlyStopping",
     "GradCheckResult",
     "History",
+    "ImageAugmenter",
     "Network",
     "Trace",
     "__version__",
     "activations",
+    "augment",
     "callbacks",
     "errors",
     "gradcheck",
