@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__, datasets
+from .augment import ImageAugmenter
 from .callbacks import Callback, ProgressBar
 from .datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
 from .errors import ConfigError, DataError, SteepestError
@@ -71,7 +72,55 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "csv": {"layers": [16], "lr": 1e-2, "epochs": 100, "batch_size": 32},
 }
 COMMON_DEFAULTS = {"activation": "relu", "optimizer": "adam", "val_split": 0.1, "seed": 0,
-                   "dropout": 0.0}
+                   "dropout": 0.0, "schedule": "constant", "l2": 0.0, "augment": "none",
+                   "select": "loss"}
+
+#: Recipes tuned for a dataset (README, "Presets"; measured in benchmarks/RESULTS.md).
+#: Each names its dataset; options given on the command line override it.
+PRESETS: dict[str, dict[str, Any]] = {
+    "mnist-fast": {"data": "mnist", "layers": [512, 512], "dropout": 0.2, "lr": 1e-3,
+                   "schedule": "cosine", "epochs": 20, "batch_size": 128, "select": "accuracy"},
+    "mnist-best": {"data": "mnist", "layers": [800, 800], "dropout": 0.3, "lr": 1e-3,
+                   "schedule": "cosine", "epochs": 150, "batch_size": 128,
+                   "augment": "elastic", "select": "accuracy"},
+    "fashion-mnist": {"data": "fashion-mnist", "layers": [512, 512], "dropout": 0.3,
+                      "lr": 1e-3, "schedule": "cosine", "epochs": 30, "batch_size": 128,
+                      "select": "accuracy"},
+    "digits-best": {"data": "digits", "layers": [256, 256], "dropout": 0.2, "lr": 1e-3,
+                    "schedule": "cosine", "epochs": 100, "batch_size": 32,
+                    "augment": "affine", "select": "accuracy"},
+}
+AUGMENTATIONS = ("none", "affine", "elastic")
+TRAIN_OPTIONS = ("layers", "activation", "dropout", "optimizer", "lr", "epochs", "batch_size",
+                 "val_split", "seed", "schedule", "l2", "augment", "select")
+
+
+def train_settings(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The dataset and every training setting: the defaults, the dataset's own
+    defaults, then the preset's, then the options given."""
+    preset = PRESETS[args.preset] if args.preset else {}
+    data = args.data or preset.get("data", "digits")
+    if preset and preset["data"] != data:
+        raise ConfigError(f"--preset {args.preset} is for --data {preset['data']}, not {data}")
+    kind = "csv" if data.lower().endswith(".csv") else data
+    settings = {**COMMON_DEFAULTS, **DEFAULTS.get(kind, DEFAULTS["csv"])}
+    settings |= {k: v for k, v in preset.items() if k != "data"}
+    settings |= {k: v for k, v in vars(args).items() if v is not None and k in TRAIN_OPTIONS}
+    return data, settings
+
+
+def make_augmenter(kind: str, image_shape: Sequence[int] | None) -> ImageAugmenter | None:
+    """The ``--augment`` distortions, scaled to the image size (a 28-pixel image
+    is shifted by up to 2 pixels, turned by up to 10 degrees, scaled by up to
+    10 %; ``elastic`` adds Simard et al.'s elastic distortion, alpha 34 and
+    sigma 4 pixels at that size)."""
+    if kind == "none":
+        return None
+    if image_shape is None:
+        raise ConfigError(f"--augment {kind} needs image data (digits, mnist, fashion-mnist)")
+    size = min(image_shape) / 28
+    elastic = {"elastic_alpha": 34 * size, "elastic_sigma": 4 * size} if kind == "elastic" else {}
+    return ImageAugmenter(image_shape, shift=2 * size, rotation=10, scale=0.1, **elastic)
 
 
 def load_data(spec: str, data_dir: str | None, seed: int = 0, target: str | None = None,
@@ -152,38 +201,44 @@ def _csv_split(header: list[str], rows: list, target: str, seed: int, where: str
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    kind = "csv" if args.data.lower().endswith(".csv") else args.data
-    settings = {**COMMON_DEFAULTS, **DEFAULTS.get(kind, DEFAULTS["csv"])}
-    settings.update({k: v for k, v in vars(args).items() if v is not None and k in
-                     ("layers", "activation", "dropout", "optimizer", "lr", "epochs",
-                      "batch_size", "val_split", "seed")})
-    data = load_data(args.data, args.data_dir, settings["seed"], args.target,
+    data_spec, settings = train_settings(args)
+    kind = "csv" if data_spec.lower().endswith(".csv") else data_spec
+    data = load_data(data_spec, args.data_dir, settings["seed"], args.target,
                      _split_names(args.one_hot), args.standardize)
+    augment = make_augmenter(settings["augment"], data.info.get("image", {}).get("shape"))
     loss = args.loss or ("cross_entropy" if data.classes is not None else "mse")
     output = _output_activation(loss, data.classes is not None)
     sizes = [data.X_train.shape[1], *settings["layers"], data.n_outputs]
     net = Network(sizes, activation=settings["activation"], output_activation=output,
                   loss=loss, dropout=settings["dropout"], seed=settings["seed"])
-    data_name = str(Path(args.data).resolve()) if kind == "csv" else kind
+    data_name = str(Path(data_spec).resolve()) if kind == "csv" else kind
     net.metadata = {"data": data_name, "classes": data.classes, "seed": settings["seed"],
                     **data.info}
+    if args.preset:
+        net.metadata["preset"] = args.preset
     if args.data_dir:
         net.metadata["data_dir"] = str(Path(args.data_dir).resolve())
-    out = Path(args.out or f"{kind if kind != 'csv' else Path(args.data).stem}-model.npz")
+    out = Path(args.out or f"{kind if kind != 'csv' else Path(data_spec).stem}-model.npz")
     _check_writable(out)
 
     if not args.json:
         _say_plan(data, net, settings)
-    best = _BestWeights()
+    best = _BestWeights(by=settings["select"])
     callbacks: list[Callback] = [best]
     if not args.json:
         callbacks.append(ProgressBar())
     started = time.perf_counter()
     batch_size = settings["batch_size"] or None
+    schedule = settings["schedule"]
+    if schedule == "cosine":  # down to 0 at the last epoch
+        schedule = {"name": "cosine", "epochs": settings["epochs"]}
     try:
-        net.fit(data.X_train, data.y_train, epochs=settings["epochs"], batch_size=batch_size,
-                optimizer=settings["optimizer"], learning_rate=settings["lr"],
-                validation_split=settings["val_split"], callbacks=callbacks)
+        with _blas_threads(args.threads):
+            net.fit(data.X_train, data.y_train, epochs=settings["epochs"],
+                    batch_size=batch_size, optimizer=settings["optimizer"],
+                    learning_rate=settings["lr"], schedule=schedule, l2=settings["l2"],
+                    validation_split=settings["val_split"], callbacks=callbacks,
+                    augment=augment)
     except KeyboardInterrupt:
         return _interrupted(net, best, out, args.json)
     seconds = time.perf_counter() - started
@@ -209,10 +264,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         accuracy = (f"test accuracy {figures['accuracy']:.2%}   "
                     if "accuracy" in figures else "")
-        basis = "validation" if best.monitor == "val_loss" else "training"
         print(f"{accuracy}test loss {figures['loss']:.4f}   time {seconds:.1f} s   "
               f"parameters {net.n_params:,}   (weights of epoch {report['best_epoch']}, "
-              f"the best {basis} loss)")
+              f"the best {best.basis})")
         print(f"model saved to {path}")
     return 0
 
@@ -333,17 +387,32 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 class _BestWeights(Callback):
-    """Keeps the weights of the best epoch so far (validation loss, else training
-    loss), for the end of training and for Ctrl-C."""
+    """Keeps the weights of the best epoch so far, for the end of training and for
+    Ctrl-C: the lowest validation loss (training loss without validation), or with
+    ``by="accuracy"`` the highest validation accuracy (ties: the lower loss)."""
+
+    def __init__(self, by: str = "loss") -> None:
+        self.by = by
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
-        self.monitor = "val_loss" if "val_loss" in metric_names else "loss"
-        self.best, self.epoch, self.params_copy = math.inf, None, None
+        prefix = "val_" if "val_loss" in metric_names else ""
+        by_accuracy = self.by == "accuracy" and f"{prefix}accuracy" in metric_names
+        self.monitor = f"{prefix}{'accuracy' if by_accuracy else 'loss'}"
+        self.best, self.epoch, self.params_copy = None, None, None
+        self._key = None
 
     def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
-        if logs[self.monitor] < self.best:
-            self.best, self.epoch = logs[self.monitor], epoch
+        loss = logs[self.monitor.replace("accuracy", "loss")]
+        key = (-logs[self.monitor], loss) if "accuracy" in self.monitor else (loss,)
+        if self._key is None or key < self._key:
+            self._key, self.best, self.epoch = key, logs[self.monitor], epoch
             self.params_copy = net.params.copy()
+
+    @property
+    def basis(self) -> str:
+        """``"validation loss"``, ``"training accuracy"``...: what chose the epoch."""
+        split, _, metric = self.monitor.rpartition("_")
+        return f"{'validation' if split else 'training'} {metric}"
 
     def restore(self, net: Network) -> bool:
         if self.params_copy is None:
@@ -364,6 +433,18 @@ def _interrupted(net: Network, best: _BestWeights, out: Path, as_json: bool) -> 
     if as_json:
         _print_json({"interrupted": True, "model": str(path), "best_epoch": best.epoch + 1})
     return EXIT_INTERRUPTED
+
+
+def _blas_threads(threads: int | None) -> contextlib.AbstractContextManager:
+    """At most ``threads`` BLAS threads inside the block (threadpoolctl); no
+    change when None."""
+    if threads is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise ConfigError('--threads needs threadpoolctl: pip install "steepest[cli]"') from None
+    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def _check_writable(out: Path) -> None:
@@ -388,9 +469,13 @@ def _say_plan(data: Data, net: Network, settings: dict[str, Any]) -> None:
           f"{data.X_train.shape[1]} features, {what})")
     batch = settings["batch_size"] or "full"
     dropout = f" (dropout {settings['dropout']:g})" if settings["dropout"] else ""
+    schedule = f" ({settings['schedule']})" if settings["schedule"] != "constant" else ""
+    extras = "".join(f", {name} {settings[name]}" for name in ("l2", "augment")
+                     if settings[name] not in (0.0, "none"))
     print(f"network: {' -> '.join(map(str, net.sizes))}, {settings['activation']}{dropout}, "
-          f"{net.loss.name}; {settings['optimizer']} lr {settings['lr']:g}, "
-          f"{settings['epochs']} epochs, batch {batch}, validation {settings['val_split']:.0%}")
+          f"{net.loss.name}; {settings['optimizer']} lr {settings['lr']:g}{schedule}, "
+          f"{settings['epochs']} epochs, batch {batch}, validation {settings['val_split']:.0%}"
+          f"{extras}")
 
 
 def _data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
@@ -554,6 +639,7 @@ def _number(kind: type, accept: Callable[[float], bool], requirement: str):
 _positive_int = _number(int, lambda v: v > 0, "> 0")
 _positive_float = _number(float, lambda v: v > 0, "> 0")
 _non_negative_int = _number(int, lambda v: v >= 0, ">= 0")
+_non_negative_float = _number(float, lambda v: v >= 0, ">= 0")
 _fraction = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
@@ -570,8 +656,11 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a network and save it",
                                 description="Train a network; with no options, on the 8x8 "
                                 "digits, offline.")
-    train.add_argument("--data", default="digits",
-                       help=f"{' | '.join(NAMED_DATA)} | PATH.csv (default: digits)")
+    train.add_argument("--data",
+                       help=f"{' | '.join(NAMED_DATA)} | PATH.csv (default: digits, or the "
+                       "preset's)")
+    train.add_argument("--preset", choices=sorted(PRESETS),
+                       help="a tuned recipe for its dataset (see the README)")
     train.add_argument("--data-dir", help="folder with the IDX files (mnist, fashion-mnist)")
     train.add_argument("--target", help="CSV: the column to predict (default: the last)")
     train.add_argument("--one-hot", help="CSV: categorical columns, comma-separated")
@@ -587,6 +676,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_non_negative_int, help="0 = full batch")
     train.add_argument("--val-split", type=_fraction,
                        help="fraction of the training rows held out for validation")
+    train.add_argument("--schedule", choices=["constant", "cosine", "step", "exponential"],
+                       help="learning-rate schedule (cosine: down to 0 at the last epoch)")
+    train.add_argument("--l2", type=_non_negative_float, help="weight decay")
+    train.add_argument("--augment", choices=AUGMENTATIONS,
+                       help="image data: random affine (+ elastic) distortions of each batch")
+    train.add_argument("--select", choices=["loss", "accuracy"],
+                       help="keep the epoch with the best validation loss (default) or "
+                       "accuracy")
+    train.add_argument("--threads", type=_positive_int, help="BLAS threads (threadpoolctl)")
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", help="model file to write (default: DATA-model.npz)")
     train.add_argument("--json", action="store_true", help="print one JSON object")
