@@ -180,3 +180,41 @@ def test_bad_options_exit_with_code_2():
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert "--synthetic" in result.stderr
+
+
+# ------------------------------------------------------------ benchmarks/presets.py
+
+PRESETS_SCRIPT = ROOT / "benchmarks" / "presets.py"
+
+
+def _run_presets(*options: str) -> tuple[list[dict], str]:
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, str(PRESETS_SCRIPT), "--smoke", *options],
+                            capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return records, result.stdout
+
+
+def test_presets_smoke_on_digits():
+    records, out = _run_presets("--presets", "digits-best")
+    (record,) = records
+    assert record["preset"] == "digits-best" and record["epochs"] == 1
+    assert 0.1 < record["test_accuracy"] <= 1 and record["met"] is None
+    assert record["command"].startswith("steepest train --preset digits-best --json")
+    assert "| digits-best |" in out and "| >= 98.0% | - |" in out
+
+
+@pytest.mark.skipif(not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
+                    reason=f"no MNIST files in {MNIST_DIR}")
+def test_presets_smoke_on_mnist():
+    records, out = _run_presets("--presets", "mnist-fast,mnist-best")
+    assert [r["preset"] for r in records] == ["mnist-fast", "mnist-best"]
+    assert all(r["test_accuracy"] > 0.85 for r in records)
+    assert ">= 99.2% in <= 3600 s" in out
+
+
+def test_presets_refuses_unknown_names():
+    result = subprocess.run([sys.executable, str(PRESETS_SCRIPT), "--presets", "imagenet"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2 and "unknown presets ['imagenet']" in result.stderr
