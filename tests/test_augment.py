@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import steepest
-from steepest.datasets import load_digits
 from steepest.augment import ImageAugmenter, _blur_matrix
+from steepest.datasets import load_digits
 from steepest.errors import ConfigError, ShapeError
 
 
@@ -64,6 +64,17 @@ def test_bilinear_interpolation_is_exact_on_a_ramp_under_any_distortion():
     inside = (rows >= 0) & (rows <= h - 1) & (cols >= 0) & (cols <= w - 1)
     assert inside.mean() > 0.8
     np.testing.assert_allclose(out[inside], (rows * 0.5 + cols * 0.25)[inside], atol=1e-3)
+
+
+def test_mirror_flips_about_half_the_images_left_to_right():
+    X = np.random.default_rng(0).random((400, 20)).astype(np.float32)
+    augmenter = ImageAugmenter((4, 5), shift=0, rotation=0, scale=0, mirror=True)
+    out = augmenter(X, np.random.default_rng(1)).reshape(400, 4, 5)
+    images = X.reshape(400, 4, 5)
+    same = np.isclose(out, images, atol=1e-6).all(axis=(1, 2))
+    flipped = np.isclose(out, images[:, :, ::-1], atol=1e-6).all(axis=(1, 2))
+    assert (same ^ flipped).all()
+    assert 150 < flipped.sum() < 250
 
 
 def test_rotation_and_zoom_keep_distances_from_the_centre_in_proportion():

@@ -41,6 +41,9 @@ class ImageAugmenter:
         uniform ``[-1, 1]`` values per pixel, smoothed by a Gaussian of width
         ``elastic_sigma`` pixels and multiplied by ``elastic_alpha``. ``0``
         turns it off.
+    mirror:
+        Also flip half of the images left to right (for pictures of things
+        that look the same mirrored, such as clothes; not for digits).
     fill:
         The value of pixels that come from outside the image (the background).
     """
@@ -54,6 +57,7 @@ class ImageAugmenter:
         scale: float = 0.1,
         elastic_alpha: float = 0.0,
         elastic_sigma: float = 5.0,
+        mirror: bool = False,
         fill: float = 0.0,
     ) -> None:
         if len(shape) != 2 or any(int(s) != s or s < 2 for s in shape):
@@ -70,12 +74,14 @@ class ImageAugmenter:
         self.shape = (int(shape[0]), int(shape[1]))
         self.shift, self.rotation, self.scale = float(shift), float(rotation), float(scale)
         self.elastic_alpha, self.elastic_sigma = float(elastic_alpha), float(elastic_sigma)
+        self.mirror = bool(mirror)
         self.fill = float(fill)
 
     def __repr__(self) -> str:
         return (f"ImageAugmenter(shape={self.shape}, shift={self.shift:g}, "
                 f"rotation={self.rotation:g}, scale={self.scale:g}, "
-                f"elastic_alpha={self.elastic_alpha:g}, elastic_sigma={self.elastic_sigma:g})")
+                f"elastic_alpha={self.elastic_alpha:g}, elastic_sigma={self.elastic_sigma:g}, "
+                f"mirror={self.mirror})")
 
     def __call__(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Distorted copies of the rows of ``X`` ``(m, height * width)``: a new
@@ -125,6 +131,8 @@ class ImageAugmenter:
         # as one (2m, 3) @ (3, h*w) product over homogeneous pixel coordinates.
         A = np.empty((m, 2, 3))
         A[:, 0, 0], A[:, 0, 1], A[:, 1, 0], A[:, 1, 1] = cos, -sin, sin, cos
+        if self.mirror:  # read column -c for column c: a left-right flip
+            A[:, :, 1] *= np.where(rng.random(m) < 0.5, -1.0, 1.0)[:, None]
         A[:, :, 2] = center - np.einsum("mij,jm->mi", A[:, :, :2], center[:, None] + shift)
         grid_r, grid_c = np.mgrid[0:h, 0:w]
         pixels = np.stack([grid_r.ravel(), grid_c.ravel(), np.ones(h * w)]).astype(np.float32)

@@ -85,12 +85,12 @@ PRESETS: dict[str, dict[str, Any]] = {
                    "augment": "elastic", "select": "accuracy"},
     "fashion-mnist": {"data": "fashion-mnist", "layers": [512, 512], "dropout": 0.3,
                       "lr": 1e-3, "schedule": "cosine", "epochs": 30, "batch_size": 128,
-                      "select": "accuracy"},
+                      "augment": "flip", "select": "accuracy"},
     "digits-best": {"data": "digits", "layers": [256, 256], "dropout": 0.2, "lr": 1e-3,
                     "schedule": "cosine", "epochs": 100, "batch_size": 32,
                     "augment": "affine", "select": "accuracy"},
 }
-AUGMENTATIONS = ("none", "affine", "elastic")
+AUGMENTATIONS = ("none", "affine", "elastic", "flip")
 TRAIN_OPTIONS = ("layers", "activation", "dropout", "optimizer", "lr", "epochs", "batch_size",
                  "val_split", "seed", "schedule", "l2", "augment", "select")
 
@@ -110,15 +110,18 @@ def train_settings(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 
 def make_augmenter(kind: str, image_shape: Sequence[int] | None) -> ImageAugmenter | None:
-    """The ``--augment`` distortions, scaled to the image size (a 28-pixel image
-    is shifted by up to 2 pixels, turned by up to 10 degrees, scaled by up to
-    10 %; ``elastic`` adds Simard et al.'s elastic distortion, alpha 34 and
-    sigma 4 pixels at that size)."""
+    """The ``--augment`` distortions, scaled to the image size: ``affine`` shifts a
+    28-pixel image by up to 2 pixels, turns it by up to 10 degrees and scales it by
+    up to 10 %; ``elastic`` adds Simard et al.'s elastic distortion (alpha 34,
+    sigma 4 pixels at that size); ``flip`` mirrors half the images left to right
+    and shifts them by up to 2 pixels (for clothes, not digits)."""
     if kind == "none":
         return None
     if image_shape is None:
         raise ConfigError(f"--augment {kind} needs image data (digits, mnist, fashion-mnist)")
     size = min(image_shape) / 28
+    if kind == "flip":
+        return ImageAugmenter(image_shape, shift=2 * size, rotation=0, scale=0, mirror=True)
     elastic = {"elastic_alpha": 34 * size, "elastic_sigma": 4 * size} if kind == "elastic" else {}
     return ImageAugmenter(image_shape, shift=2 * size, rotation=10, scale=0.1, **elastic)
 
