@@ -18,15 +18,32 @@ import steepest
 from steepest.errors import ConfigError, DataError
 from steepest.sklearn import NetworkClassifier, NetworkRegressor
 
-# Small and quick: full-batch Adam in float64 learns scikit-learn's check datasets in
-# well under a second, and full batches make sample weights exactly equivalent to
-# repeated rows (what check_sample_weight_equivalence asks).
-CHECK_SETTINGS = {"hidden_layer_sizes": (16,), "learning_rate": 0.05, "epochs": 60,
-                  "batch_size": None, "dtype": "float64", "random_state": 0}
+# Small and quick: each check trains in a fraction of a second. Two settings: the
+# defaults' mini-batches in float32, and full-batch float64, where sample weights are
+# exactly equivalent to repeated rows (what check_sample_weight_equivalence asks).
+QUICK_CHECKS = {"hidden_layer_sizes": (16,), "learning_rate": 0.02, "epochs": 30,
+                "random_state": 0}
+FULL_BATCH_CHECKS = {"hidden_layer_sizes": (16,), "learning_rate": 0.05, "epochs": 60,
+                     "batch_size": None, "dtype": "float64", "random_state": 0}
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    if estimator.batch_size is None:
+        return {}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "mini-batch gradient descent: repeating a row changes which rows share a batch "
+            "and how many steps an epoch takes, so weight 2 is not the same run as the row "
+            "twice; with batch_size=None (checked too) it is"
+        ),
+    }
 
 
 @parametrize_with_checks(
-    [NetworkClassifier(**CHECK_SETTINGS), NetworkRegressor(**CHECK_SETTINGS)]
+    [NetworkClassifier(**FULL_BATCH_CHECKS), NetworkRegressor(**FULL_BATCH_CHECKS),
+     NetworkClassifier(**QUICK_CHECKS), NetworkRegressor(**QUICK_CHECKS)],
+    expected_failed_checks=expected_failed_checks,
+    xfail_strict=True,
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
