@@ -213,7 +213,22 @@ def test_errors_are_one_line_value_errors(iris):
     clf = NetworkClassifier(**QUICK).partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
     with pytest.raises(DataError, match=r"labels not among the classes \[0, 1\]: \[2\]"):
         clf.partial_fit(X, y)
+    with pytest.raises(DataError, match=r"classes=\[0, 1, 2\] differs from the first "):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="X has 3 features"):
         clf.predict(X[:, :3])
     with pytest.raises(DataError, match="at least 2 classes in y, found 1 class"):
         NetworkClassifier().fit(X[:10], y[:10])
+
+
+def test_random_state_repeats_runs_and_accepts_a_random_state_object(iris):
+    X, y = iris
+    first = NetworkClassifier(**QUICK | {"epochs": 2}).fit(X, y).network_.params
+    again = NetworkClassifier(**QUICK | {"epochs": 2}).fit(X, y).network_.params
+    other = NetworkClassifier(**QUICK | {"epochs": 2, "random_state": 1}).fit(X, y)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other.network_.params)
+    drawn = [NetworkClassifier(**QUICK | {"epochs": 1, "random_state":
+                                          np.random.RandomState(5)}).fit(X, y).network_.seed
+             for _ in range(2)]
+    assert drawn[0] == drawn[1] and isinstance(drawn[0], int)

@@ -231,6 +231,10 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
             raise DataError("several columns of multi-class labels are not supported; give one "
                             "column of labels, or a 0/1 indicator matrix for multi-label")
         multilabel = kind == "multilabel-indicator"
+        if not reset and classes is not None and not np.array_equal(
+                np.unique(column_or_1d(classes)), self.classes_):
+            raise DataError(f"classes={list(classes)} differs from the first partial_fit's "
+                            f"{self.classes_.tolist()}")
         if reset:
             self._multilabel = multilabel
             if multilabel:
