@@ -386,6 +386,66 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     return 0 if result.passed() else 1
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import format_table, format_value, parse_grid, sweep
+
+    grid = parse_grid(args.grid)
+    if args.scheduler and args.backend != "dask":
+        raise ConfigError("--scheduler needs --backend dask")
+    kind = "csv" if args.data.lower().endswith(".csv") else args.data
+    defaults = {**COMMON_DEFAULTS, **DEFAULTS.get(kind, DEFAULTS["csv"])}
+    seed = defaults["seed"] if args.seed is None else args.seed
+    data = load_data(args.data, args.data_dir, seed, args.target, _split_names(args.one_hot),
+                     args.standardize)
+    out = Path(args.out or f"{kind if kind != 'csv' else Path(args.data).stem}-sweep-model.npz")
+    _check_writable(out)
+    # What the grid does not vary is what `steepest train` would use.
+    fixed = {"hidden_layer_sizes": tuple(defaults["layers"]),
+             "activation": defaults["activation"], "dropout": defaults["dropout"],
+             "optimizer": defaults["optimizer"], "learning_rate": defaults["lr"],
+             "epochs": args.epochs or defaults["epochs"],
+             "batch_size": defaults["batch_size"] or None, "random_state": seed}
+    n_candidates = math.prod(len(values) for values in grid.values())
+    if not args.json:
+        where = args.scheduler or (f"a local Dask cluster of {args.workers} workers"
+                                   if args.backend == "dask" else "this machine")
+        print(f"data: {data.name} ({len(data.X_train):,} train / {len(data.X_test):,} test "
+              f"rows, {data.X_train.shape[1]} features)")
+        print(f"sweep: {n_candidates} candidates x {args.cv} folds = {n_candidates * args.cv} "
+              f"fits, backend {args.backend} on {where}", flush=True)
+    result = sweep(data.X_train, data.y_train, grid, classification=data.classes is not None,
+                   fixed=fixed, cv=args.cv, backend=args.backend, scheduler=args.scheduler,
+                   n_workers=args.workers, n_jobs=args.jobs)
+    net = result.best.network_
+    test_score = float(result.best.score(data.X_test, data.y_test))
+    best = " ".join(f"{k}={format_value(v)}" for k, v in result.best_params.items())
+    net.metadata = {"data": str(Path(args.data).resolve()) if kind == "csv" else kind,
+                    "classes": data.classes, "seed": seed, **data.info,
+                    "test": net.evaluate(data.X_test, data.y_test),
+                    "sweep": {"grid": args.grid, "best": best, "cv": args.cv,
+                              f"cv_{result.scoring}": result.best_score}}
+    if args.data_dir:
+        net.metadata["data_dir"] = str(Path(args.data_dir).resolve())
+    path = net.save(out).resolve()
+    if args.json:
+        _print_json({
+            "data": net.metadata["data"], "backend": args.backend, "cv": args.cv,
+            "scoring": result.scoring, "model": str(path), "best_params": best,
+            "best_score": result.best_score, f"test_{result.scoring}": test_score,
+            "candidates": [{"rank": c.rank, "params": {k: format_value(v)
+                                                       for k, v in c.params.items()},
+                            "mean_score": None if math.isnan(c.mean_score) else c.mean_score,
+                            "std_score": None if math.isnan(c.std_score) else c.std_score,
+                            "fit_seconds": c.fit_seconds} for c in result.candidates],
+        })
+        return 0
+    print(format_table(result))
+    print(f"best: {best} (mean {result.scoring} {result.best_score:.4f}); "
+          f"test {result.scoring} {test_score:.4f}")
+    print(f"model saved to {path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -724,6 +784,35 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the tutorials' stories, run from scratch")
     demo.add_argument("name", choices=["tutorials"])
     demo.set_defaults(run=cmd_demo)
+
+    sweep = commands.add_parser(
+        "sweep", help="cross-validated grid search (loky or a Dask cluster)",
+        description="A cross-validated grid search through scikit-learn's GridSearchCV and "
+        "joblib, on this machine (loky) or a Dask cluster; prints the candidates best "
+        "first and saves the best model, refitted on all the training rows.")
+    sweep.add_argument("--grid", required=True,
+                       help='e.g. "layers=64;128,64 lr=1e-3;1e-2"; names: layers, lr, epochs, '
+                       "batch_size, activation, optimizer, l2, dropout")
+    sweep.add_argument("--data", default="digits",
+                       help=f"{' | '.join(NAMED_DATA)} | PATH.csv (default: digits)")
+    sweep.add_argument("--data-dir", help="folder with the IDX files (mnist, fashion-mnist)")
+    sweep.add_argument("--target", help="CSV: the column to predict (default: the last)")
+    sweep.add_argument("--one-hot", help="CSV: categorical columns, comma-separated")
+    sweep.add_argument("--standardize", action="store_true", help="CSV: scale numeric columns")
+    sweep.add_argument("--epochs", type=_positive_int, help="epochs per fit (default: per data)")
+    sweep.add_argument("--cv", type=_number(int, lambda v: v >= 2, ">= 2"), default=3,
+                       help="cross-validation folds (default: 3)")
+    sweep.add_argument("--backend", choices=["loky", "dask"], default="loky")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster)")
+    sweep.add_argument("--workers", type=_positive_int, default=2,
+                       help="worker processes of the LocalCluster (default: 2)")
+    sweep.add_argument("--jobs", type=_number(int, lambda v: v == -1 or v >= 1, "-1 or >= 1"),
+                       default=-1, help="parallel fits for loky (default: -1, every core)")
+    sweep.add_argument("--seed", type=_non_negative_int)
+    sweep.add_argument("--out", help="model file (default: DATA-sweep-model.npz)")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object")
+    sweep.set_defaults(run=cmd_sweep)
     return parser
 
 

@@ -1,0 +1,418 @@
+"""scikit-learn estimators: :class:`NetworkClassifier` and :class:`NetworkRegressor`.
+
+Each wraps a :class:`~steepest.Network` and :meth:`~steepest.Network.fit`, so
+it works in ``Pipeline``, ``GridSearchCV``, ``cross_val_score``, ``clone`` and
+``pickle`` like any scikit-learn estimator, and passes scikit-learn's own
+estimator checks. The trained network is ``network_``: inspect its weights,
+or save it with steepest's pickle-free ``network_.save(path)``.
+
+Rows are samples: ``X`` is ``(n_samples, n_features)``.
+
+- :class:`NetworkClassifier`: ``y`` ``(n_samples,)`` labels of any type (two or
+  more classes; softmax outputs and cross-entropy), or a 0/1 indicator matrix
+  ``(n_samples, n_labels)`` for multi-label problems (sigmoid outputs and
+  binary cross-entropy).
+- :class:`NetworkRegressor`: ``y`` ``(n_samples,)`` or ``(n_samples, n_targets)``
+  (identity outputs and mean squared error).
+
+scikit-learn is an optional dependency: ``pip install "steepest[sklearn]"``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .callbacks import EarlyStopping
+from .errors import ConfigError, DataError
+from .io import load
+from .network import Network
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import check_classification_targets, type_of_target
+    from sklearn.utils.validation import (
+        _check_sample_weight,
+        check_is_fitted,
+        column_or_1d,
+        validate_data,
+    )
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        'steepest.sklearn needs scikit-learn >= 1.6: pip install "steepest[sklearn]"'
+    ) from exc
+
+__all__ = ["NetworkClassifier", "NetworkRegressor"]
+
+_FLOATS = (np.float64, np.float32)
+
+
+class _NetworkEstimator(BaseEstimator):
+    """What the classifier and the regressor share: building, fitting, pickling."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes: int | Sequence[int] = (64,),
+        activation: str = "relu",
+        *,
+        init: str | None = None,
+        dropout: float = 0.0,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        schedule: str | None = None,
+        batch_size: int | None = 32,
+        epochs: int = 100,
+        l2: float = 0.0,
+        clip_norm: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        dtype: str = "float32",
+        warm_start: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.l2 = l2
+        self.clip_norm = clip_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ subclass hooks
+    def _targets(self, y: Any, reset: bool, classes: Any = None) -> np.ndarray:
+        """Checked targets for the network; with ``reset``, learn their layout."""
+        raise NotImplementedError
+
+    def _head(self) -> tuple[int, str, str]:
+        """``(n_outputs, output activation, loss)`` for the targets seen at reset."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _NetworkEstimator:
+        """Train for ``epochs`` epochs on ``X`` ``(n_samples, n_features)`` and ``y``.
+
+        A new network each call, unless ``warm_start`` is set and one is already
+        fitted: then training continues from its weights and optimiser state.
+        ``sample_weight`` ``(n_samples,)`` weighs each row in the loss.
+        """
+        fresh = not (self.warm_start and hasattr(self, "network_"))
+        return self._train(X, y, sample_weight, fresh=fresh, epochs=self.epochs, final=True)
+
+    def _partial_fit(self, X: Any, y: Any, sample_weight: Any, classes: Any = None):
+        fresh = not hasattr(self, "network_")
+        return self._train(X, y, sample_weight, fresh=fresh, epochs=1, final=False,
+                           classes=classes)
+
+    def _train(self, X: Any, y: Any, sample_weight: Any, *, fresh: bool, epochs: int,
+               final: bool, classes: Any = None) -> _NetworkEstimator:
+        X, y = validate_data(self, X, y, reset=fresh, multi_output=True, dtype=_FLOATS)
+        Y = self._targets(y, reset=fresh, classes=classes)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if fresh:
+            self.network_ = self._build(X.shape[1])
+        early = final and self.early_stopping
+        callbacks = [EarlyStopping("val_loss", patience=self.n_iter_no_change)] if early else []
+        # A fresh network takes the optimiser settings; a warm one keeps its optimiser
+        # (and its moments), so warm_start and partial_fit resume exactly.
+        optimizer = {"optimizer": self.optimizer, "learning_rate": self.learning_rate,
+                     "schedule": self.schedule} if fresh else {}
+        self.network_.fit(
+            X, Y, epochs=epochs, batch_size=self.batch_size, l2=self.l2,
+            clip_norm=self.clip_norm, validation_split=self.validation_fraction if early else 0.0,
+            shuffle=self.shuffle, sample_weight=sample_weight, callbacks=callbacks,
+            verbose=self.verbose, **optimizer,
+        )
+        self.n_iter_ = self.network_.epochs_trained
+        self.loss_curve_ = list(self.network_.history["loss"])
+        return self
+
+    def _build(self, n_features: int) -> Network:
+        n_outputs, output_activation, loss = self._head()
+        sizes = [n_features, *_hidden_sizes(self.hidden_layer_sizes), n_outputs]
+        net = Network(sizes, activation=self.activation, output_activation=output_activation,
+                      loss=loss, init=self.init, dropout=self.dropout,
+                      seed=_seed(self.random_state), dtype=self.dtype)
+        net.metadata = {"estimator": type(self).__name__}
+        return net
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        """The network's outputs ``(n_samples, n_outputs)`` as float64."""
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, reset=False, dtype=_FLOATS)
+        return self.network_.predict(X).astype(np.float64)
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        # The network travels as a steepest model file (plain arrays and JSON), which
+        # keeps its weights' shared buffer and its optimiser state intact.
+        state = dict(super().__getstate__())  # a copy: object's own is the live __dict__
+        if "network_" in state:
+            state["network_"] = _network_bytes(state["network_"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("network_"), bytes):
+            state = state | {"network_": _network_from_bytes(state["network_"])}
+        super().__setstate__(state)
+
+
+class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
+    """A neural network classifier with scikit-learn's interface.
+
+    ``y`` is ``(n_samples,)`` class labels (numbers or strings, at least two
+    classes): the network has one softmax output per class and learns by
+    cross-entropy. A 0/1 indicator matrix ``(n_samples, n_labels)`` makes it a
+    multi-label classifier: one sigmoid output per label, binary cross-entropy.
+
+    Parameters
+    ----------
+    hidden_layer_sizes:
+        Units per hidden layer, e.g. ``(128, 64)``; ``()`` for none (logistic
+        regression).
+    activation, init, dropout:
+        As for :class:`~steepest.Network` (hidden layers).
+    optimizer, learning_rate, schedule, batch_size, epochs, l2, clip_norm, shuffle:
+        As for :meth:`~steepest.Network.fit`; ``batch_size=None`` is full batch.
+    early_stopping, validation_fraction, n_iter_no_change:
+        Hold out ``validation_fraction`` of the rows and stop once the
+        validation loss has not improved for ``n_iter_no_change`` epochs,
+        keeping the best epoch's weights.
+    random_state:
+        The network's seed (initialisation, shuffling, dropout).
+    dtype:
+        ``"float32"`` or ``"float64"``.
+    warm_start:
+        ``fit`` continues the fitted network instead of starting a new one.
+    verbose:
+        1 shows a progress line per epoch.
+
+    Attributes
+    ----------
+    network_: the trained :class:`~steepest.Network`.
+    classes_: ``(n_classes,)`` the class labels, or ``arange(n_labels)`` for multi-label.
+    n_features_in_, feature_names_in_: the input's width (and column names, from pandas).
+    n_iter_: epochs trained. loss_curve_: the training loss of every epoch.
+    """
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None,
+                    sample_weight: Any = None) -> NetworkClassifier:
+        """One epoch on ``(X, y)``. The first call needs ``classes``, every label
+        that will ever be seen (not for multi-label ``y``)."""
+        if not hasattr(self, "network_") and classes is None and np.ndim(y) < 2:
+            raise ConfigError("the first call to partial_fit needs classes=[all class labels]")
+        return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def _targets(self, y: Any, reset: bool, classes: Any = None) -> np.ndarray:
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind == "multiclass-multioutput":
+            raise DataError("several columns of multi-class labels are not supported; give one "
+                            "column of labels, or a 0/1 indicator matrix for multi-label")
+        multilabel = kind == "multilabel-indicator"
+        if not reset and classes is not None and not np.array_equal(
+                np.unique(column_or_1d(classes)), self.classes_):
+            raise DataError(f"classes={list(classes)} differs from the first partial_fit's "
+                            f"{self.classes_.tolist()}")
+        if reset:
+            self._multilabel = multilabel
+            if multilabel:
+                self.classes_ = np.arange(y.shape[1])
+            else:
+                self.classes_ = np.unique(column_or_1d(classes if classes is not None else y))
+                if len(self.classes_) < 2:
+                    raise DataError(
+                        f"a classifier needs at least 2 classes in y, found 1 class "
+                        f"({self.classes_[0]!r})"
+                    )
+        elif multilabel != self._multilabel or (multilabel and y.shape[1] != len(self.classes_)):
+            raise DataError(f"y must be like the first fit's: {self._target_layout()}")
+        if multilabel:
+            return np.asarray(y, dtype=np.float64)
+        y = column_or_1d(y, warn=True)
+        index = np.searchsorted(self.classes_, y).clip(0, len(self.classes_) - 1)
+        unseen = self.classes_[index] != y
+        if unseen.any():
+            raise DataError(
+                f"y holds labels not among the classes {self.classes_.tolist()}: "
+                f"{np.unique(y[unseen])[:5].tolist()}"
+            )
+        return index
+
+    def _target_layout(self) -> str:
+        if self._multilabel:
+            return f"a 0/1 indicator matrix with {len(self.classes_)} columns"
+        return "one column of class labels"
+
+    def _head(self) -> tuple[int, str, str]:
+        if self._multilabel:
+            return len(self.classes_), "sigmoid", "binary_cross_entropy"
+        return len(self.classes_), "softmax", "cross_entropy"
+
+    def _build(self, n_features: int) -> Network:
+        net = super()._build(n_features)
+        # Saved with the network: `steepest predict` then names the classes.
+        net.metadata["classes"] = [str(c) for c in self.classes_]
+        return net
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities ``(n_samples, n_classes)``, columns in ``classes_``
+        order, rows summing to 1; for multi-label, each label's own probability
+        ``(n_samples, n_labels)``."""
+        P = self._outputs(X)
+        if not self._multilabel:
+            P /= P.sum(axis=1, keepdims=True)  # float32 softmax sums to 1 only within 1e-7
+        return P
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels ``(n_samples,)`` from ``classes_``; for multi-label, a 0/1
+        matrix ``(n_samples, n_labels)`` (probability >= 0.5)."""
+        P = self._outputs(X)
+        if self._multilabel:
+            return (P >= 0.5).astype(np.int64)
+        return self.classes_[P.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class NetworkRegressor(RegressorMixin, _NetworkEstimator):
+    """A neural network regressor with scikit-learn's interface.
+
+    ``y`` is ``(n_samples,)`` or ``(n_samples, n_targets)``: one identity output
+    per target. ``loss`` is ``"mse"`` (default) or ``"sse"``. The other
+    parameters and attributes are those of :class:`NetworkClassifier` (no
+    ``classes_``). Networks learn best when the targets are of order 1: wrap
+    the regressor in ``TransformedTargetRegressor(regressor=...,
+    transformer=StandardScaler())`` for targets in the thousands.
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes: int | Sequence[int] = (64,),
+        activation: str = "relu",
+        *,
+        loss: str = "mse",
+        init: str | None = None,
+        dropout: float = 0.0,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        schedule: str | None = None,
+        batch_size: int | None = 32,
+        epochs: int = 100,
+        l2: float = 0.0,
+        clip_norm: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        dtype: str = "float32",
+        warm_start: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes, activation, init=init, dropout=dropout, optimizer=optimizer,
+            learning_rate=learning_rate, schedule=schedule, batch_size=batch_size,
+            epochs=epochs, l2=l2, clip_norm=clip_norm, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
+            verbose=verbose,
+        )
+        self.loss = loss
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
+        """One epoch on ``(X, y)``, continuing the fitted network if there is one."""
+        return self._partial_fit(X, y, sample_weight)
+
+    def _targets(self, y: Any, reset: bool, classes: Any = None) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float64)
+        n_targets = 1 if y.ndim == 1 else y.shape[1]
+        if reset:
+            self._y_ndim, self._n_targets = y.ndim, n_targets
+        elif n_targets != self._n_targets:
+            raise DataError(f"y has {n_targets} targets (columns); the regressor was fitted "
+                            f"with {self._n_targets}")
+        return y
+
+    def _head(self) -> tuple[int, str, str]:
+        if self.loss not in ("mse", "sse"):
+            raise ConfigError(f"loss must be 'mse' or 'sse', got {self.loss!r}")
+        return self._n_targets, "identity", self.loss
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions ``(n_samples,)``, or ``(n_samples, n_targets)`` when ``y`` was 2-D."""
+        out = self._outputs(X)
+        return out[:, 0] if self._y_ndim == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _hidden_sizes(sizes: Any) -> list[int]:
+    """``hidden_layer_sizes`` as a list of whole numbers >= 1."""
+    listed = [sizes] if isinstance(sizes, numbers.Integral) else sizes
+    try:
+        result = [int(s) for s in listed]
+        valid = all(isinstance(s, numbers.Integral) and s >= 1 for s in listed)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"hidden_layer_sizes must be whole numbers >= 1 such as (128, 64), got {sizes!r}"
+        )
+    return result
+
+
+def _seed(random_state: Any) -> int | None:
+    """The network's seed: an int as it is; a RandomState draws one."""
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return None if random_state is None else int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _network_bytes(net: Network) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "network.npz"
+        net.save(path)
+        return path.read_bytes()
+
+
+def _network_from_bytes(data: bytes) -> Network:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "network.npz"
+        path.write_bytes(data)
+        return load(path)
