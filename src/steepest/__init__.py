@@ -7,7 +7,7 @@
 """
 
 from . import activations, callbacks, errors, initializers, losses, optimizers
-from .callbacks import Callback, EarlyStopping
+from .callbacks import Callback, EarlyStopping, GradientMonitor, Snapshots, WeightPath
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -19,9 +19,12 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "GradCheckResult",
+    "GradientMonitor",
     "History",
     "Network",
+    "Snapshots",
     "Trace",
+    "WeightPath",
     "__version__",
     "activations",
     "callbacks",
