@@ -108,7 +108,7 @@ def test_weight_index_points_at_the_weight_or_the_bias():
     assert net.biases[0][2] == 42.0
     with pytest.raises(ConfigError, match=r"W of shape \(4, 2\) \(row 4 is the bias\)"):
         weight_index(net, (1, 5, 0))
-    with pytest.raises(ConfigError, match="layer must lie in 0..1, got 2"):
+    with pytest.raises(ConfigError, match=r"layer must lie in 0\.\.1, got 2"):
         weight_index(net, (2, 0, 0))
 
 
