@@ -167,6 +167,13 @@ def test_plot_history_into_given_axes_and_from_a_dict():
         plots.plot_history({"lr": [0.1]})
 
 
+def test_plot_history_into_an_array_of_axes_as_from_subplots(moons_run):
+    fig = Figure()
+    axes = fig.subplots(1, 2)  # a NumPy array of Axes, as plt.subplots returns
+    assert plots.plot_history(moons_run[0].history, ax=axes) is fig
+    assert [len(ax.get_lines()) for ax in axes] == [2, 2]
+
+
 def test_plot_history_uses_a_log_scale_for_a_loss_spanning_decades():
     fig = plots.plot_history({"loss": [10.0, 1.0, 0.01]})
     assert fig.axes[0].get_yscale() == "log"

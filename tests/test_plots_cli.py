@@ -40,12 +40,12 @@ def assert_user_error(result: subprocess.CompletedProcess[str], fragment: str) -
 
 
 def written(stdout: str) -> list[Path]:
-    """The files a command says it wrote; each must be a PNG."""
+    """The files a command says it wrote; each must be an image of its suffix's format."""
     paths = [Path(p) for p in re.findall(r"^wrote (.+)$", stdout, re.M)]
     for path in paths:
         assert path.is_absolute()
         with Image.open(path) as image:
-            assert image.format == "PNG"
+            assert image.format == path.suffix[1:].upper()
     return paths
 
 
@@ -118,8 +118,10 @@ def test_train_with_plots_then_plot_the_saved_model(tmp_path):
                     "--plots", "train-plots", "--out", "moons.npz", cwd=tmp_path)
     names = [p.name for p in written(result.stdout)]
     assert names == ["training-curves.png", "gradient-norms.png", "activations.png",
-                     "confusion-matrix.png", "decision-boundary.png"]
-    assert all((tmp_path / "train-plots" / n).is_file() for n in names)
+                     "confusion-matrix.png", "decision-boundary.png", "decision-boundary.gif"]
+    assert sorted(p.name for p in (tmp_path / "train-plots").iterdir()) == sorted(names)
+    with Image.open(tmp_path / "train-plots" / "decision-boundary.gif") as gif:
+        assert gif.n_frames == 6  # before training and after each of the 5 epochs
 
     result = run_ok("plot", "moons.npz", "--out", "later", cwd=tmp_path)
     assert [p.name for p in written(result.stdout)] == [

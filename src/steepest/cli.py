@@ -179,8 +179,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     best = _BestWeights()
     callbacks: list[Callback] = [best]
     monitor = _gradient_monitor(data) if args.plots else None
-    if monitor is not None:
-        callbacks.append(monitor)
+    snapshots = _snapshots(data, settings["epochs"]) if args.plots else None
+    callbacks += [c for c in (monitor, snapshots) if c is not None]
     if not args.json:
         callbacks.append(ProgressBar())
     started = time.perf_counter()
@@ -210,7 +210,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         "test_samples": len(data.X_test),
     }
     if args.plots:
-        report["plots"] = [str(p.resolve()) for p in _write_plots(net, data, args.plots, monitor)]
+        written = _write_plots(net, data, args.plots, monitor, snapshots)
+        report["plots"] = [str(p.resolve()) for p in written]
     if args.json:
         _print_json(report)
     else:
@@ -400,6 +401,15 @@ def _gradient_monitor(data: Data) -> Callback:
     return GradientMonitor(data.X_train, data.y_train, probe_size=256)
 
 
+def _snapshots(data: Data, epochs: int) -> Callback | None:
+    """For 2-D classes: the weights about 20 times over training, for the GIF."""
+    from .callbacks import Snapshots
+
+    if data.classes is None or data.X_train.shape[1] != 2:
+        return None
+    return Snapshots(every=max(1, math.ceil(epochs / 20)))
+
+
 def _check_plot_folder(folder: str, option: str = "--plots") -> None:
     """Refuse, before any training, a plots folder that cannot be made or written,
     and a missing matplotlib."""
@@ -414,14 +424,15 @@ def _check_plot_folder(folder: str, option: str = "--plots") -> None:
         raise ConfigError(f"cannot write plots into {path}: the folder is not writable")
 
 
-def _write_plots(net: Network, data: Data, folder: str, monitor: Callback | None = None
-                 ) -> list[Path]:
+def _write_plots(net: Network, data: Data, folder: str, monitor: Callback | None = None,
+                 snapshots: Callback | None = None) -> list[Path]:
     """The model's pictures for its test rows (see plots.write_model_plots)."""
     from .plots import write_model_plots
 
     image = net.metadata.get("image") or data.info.get("image")
     return write_model_plots(net, data.X_test, data.y_test, folder, classes=data.classes,
-                             image_shape=image["shape"] if image else None, monitor=monitor)
+                             image_shape=image["shape"] if image else None, monitor=monitor,
+                             snapshots=snapshots)
 
 
 def _check_writable(out: Path) -> None:

@@ -62,7 +62,10 @@ def _axes(ax: AxesSpec, n: int, figsize: tuple[float, float]) -> tuple[Figure, l
         fig = Figure(figsize=figsize, layout="constrained")
         axes = fig.subplots(1, n, squeeze=False)[0]
         return fig, list(axes)
-    axes = list(ax) if isinstance(ax, Sequence | np.ndarray) else [ax]
+    if isinstance(ax, np.ndarray):  # e.g. from plt.subplots(1, 2)
+        axes = list(ax.ravel())
+    else:
+        axes = list(ax) if isinstance(ax, Sequence) else [ax]
     if len(axes) != n:
         raise ConfigError(f"this plot has {n} panel(s): pass ax= as {n} Axes, got {len(axes)}")
     return axes[0].get_figure(), axes
@@ -328,8 +331,13 @@ def animate_decision_boundary(net: Network, X: np.ndarray, y: np.ndarray,
     matplotlib's Pillow writer (Pillow must be installed); the file is
     written atomically. ``net`` is left with its own weights. Returns the path.
     """
+    _matplotlib()
     from matplotlib.animation import FuncAnimation, PillowWriter
 
+    try:
+        import PIL  # noqa: F401  (PillowWriter needs it only once it writes)
+    except ImportError:
+        raise ConfigError('GIF animations need Pillow: pip install "steepest[plots]"') from None
     X, y = _check_2d(net, X, y)
     if not snapshots.param_vectors:
         raise DataError("the Snapshots callback holds no weights; pass it to fit(callbacks=...)")
@@ -663,7 +671,8 @@ def plot_activation_histograms(net: Network, X: np.ndarray, bins: int = 40,
 def write_model_plots(net: Network, X: np.ndarray, y: np.ndarray, out_dir: str | os.PathLike,
                       classes: Sequence[str] | None = None,
                       image_shape: Sequence[int] | None = None,
-                      monitor: GradientMonitor | None = None) -> list[Path]:
+                      monitor: GradientMonitor | None = None,
+                      snapshots: Snapshots | None = None) -> list[Path]:
     """Write every picture that applies to a trained classifier and its test
     rows ``(X, y)`` into ``out_dir`` (created if needed); returns the paths.
 
@@ -671,7 +680,8 @@ def write_model_plots(net: Network, X: np.ndarray, y: np.ndarray, out_dir: str |
     - ``gradient-norms.png`` when a :class:`GradientMonitor` is given;
     - ``activations.png`` always;
     - for classifiers (``classes`` given): ``confusion-matrix.png``,
-      ``decision-boundary.png`` (2 inputs), and for images (``image_shape``
+      ``decision-boundary.png`` (2 inputs; and ``decision-boundary.gif`` over
+      training when :class:`Snapshots` are given), and for images (``image_shape``
       given, or a square number of inputs with ``image_shape=None`` and more
       than 16 of them) ``first-layer-weights.png`` and ``misclassified.png``.
     """
@@ -698,4 +708,8 @@ def write_model_plots(net: Network, X: np.ndarray, y: np.ndarray, out_dir: str |
                             plot_first_layer_weights(net, image_shape)))
             figures.append(("misclassified.png",
                             plot_misclassified(net, X, y, image_shape, classes)))
-    return [save_figure(fig, out / name) for name, fig in figures]
+    paths = [save_figure(fig, out / name) for name, fig in figures]
+    if classes is not None and X.shape[1] == 2 and snapshots is not None and snapshots.epochs:
+        paths.append(animate_decision_boundary(net, X, y, snapshots,
+                                               out / "decision-boundary.gif", resolution=80))
+    return paths
