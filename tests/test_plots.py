@@ -147,13 +147,16 @@ def test_plot_history_draws_training_and_validation_per_metric(moons_run):
     fig = plots.plot_history(net.history)
     assert isinstance(fig, Figure)
     loss_ax, acc_ax = fig.axes
-    train, val = loss_ax.get_lines()
+    train, val, best = loss_ax.get_lines()
     np.testing.assert_array_equal(train.get_xdata(), np.arange(1, 7))
     np.testing.assert_allclose(train.get_ydata(), net.history["loss"])
     np.testing.assert_allclose(val.get_ydata(), net.history["val_loss"])
     assert val.get_linestyle() == "--"
     np.testing.assert_allclose(acc_ax.get_lines()[0].get_ydata(), net.history["accuracy"])
-    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training", "validation"]
+    best_epoch = int(np.argmin(net.history["val_loss"])) + 1
+    np.testing.assert_array_equal(best.get_xdata(), [best_epoch, best_epoch])
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == [
+        "training", "validation", f"best validation (epoch {best_epoch})"]
 
 
 def test_plot_history_into_given_axes_and_from_a_dict():
@@ -171,7 +174,7 @@ def test_plot_history_into_an_array_of_axes_as_from_subplots(moons_run):
     fig = Figure()
     axes = fig.subplots(1, 2)  # a NumPy array of Axes, as plt.subplots returns
     assert plots.plot_history(moons_run[0].history, ax=axes) is fig
-    assert [len(ax.get_lines()) for ax in axes] == [2, 2]
+    assert [len(ax.get_lines()) for ax in axes] == [3, 2]  # loss: + the best epoch
 
 
 def test_plot_history_uses_a_log_scale_for_a_loss_spanning_decades():

@@ -6,7 +6,7 @@
 [(2, 3), (3, 3), (3, 2)]
 """
 
-from . import activations, callbacks, errors, initializers, losses, optimizers
+from . import activations, callbacks, errors, initializers, losses, optimizers, plots
 from .callbacks import Callback, EarlyStopping, GradientMonitor, Snapshots, WeightPath
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
@@ -34,4 +34,5 @@ __all__ = [
     "load",
     "losses",
     "optimizers",
+    "plots",
 ]

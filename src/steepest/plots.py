@@ -125,7 +125,8 @@ def plot_history(history: History | Mapping[str, Sequence[float]] | Network,
     (``val_loss``...), against the epoch (1, 2, ...).
 
     ``history`` is a :class:`~steepest.History`, a dict of lists, or a network
-    (its whole ``net.history``).
+    (its whole ``net.history``). A dotted line marks the epoch of the lowest
+    validation loss (the weights ``steepest train`` keeps).
     """
     history = getattr(history, "history", history)
     data = history.to_dict() if isinstance(history, History) else dict(history)
@@ -140,6 +141,9 @@ def plot_history(history: History | Mapping[str, Sequence[float]] | Network,
                 epochs = np.arange(1, len(values) + 1)
                 label = "validation" if key.startswith("val_") else "training"
                 axis.plot(epochs, values, style, label=label)
+        if metric == "loss" and data.get("val_loss"):
+            best = int(np.argmin(data["val_loss"])) + 1
+            axis.axvline(best, color="grey", linestyle=":", label=f"best validation (epoch {best})")
         if metric == "loss" and min(data[metric]) > 0 and _spans_decades(data[metric]):
             axis.set_yscale("log")
         axis.set_xlabel("epoch")
@@ -191,7 +195,8 @@ def plot_gradient_norms(monitor: GradientMonitor, which: str = "gradients",
                         ax: AxesSpec = None, floor: float | None = None) -> Figure:
     """Per layer, the norm recorded by a :class:`~steepest.callbacks.GradientMonitor`
     over training, on a log scale: ``which="gradients"`` (``||dLoss/dW_i||``),
-    ``"updates"`` (``||delta W_i|| / ||W_i||``) or ``"both"`` (two panels).
+    ``"updates"`` (``||delta W_i|| / ||W_i||``, the change since the previous
+    record) or ``"both"`` (two panels).
 
     Layers far below the others are the picture of vanishing gradients; rising
     norms, of exploding ones. A norm of exactly 0 is drawn at a floor (``floor``,
