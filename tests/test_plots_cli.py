@@ -148,3 +148,16 @@ def test_plot_and_train_refuse_a_file_as_the_folder(tmp_path):
     run_ok("train", "--data", "xor", "--epochs", "2", "--out", "x.npz", cwd=tmp_path)
     assert_user_error(run("plot", "x.npz", "--out", "taken", cwd=tmp_path),
                       "--out taken is a file")
+
+
+def test_readme_pictures_exist_are_small_pngs_and_say_how_they_were_made():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]+\]\((docs/images/[^)]+\.png)\)\n\n\*([^*]+)\*", readme)
+    assert len(pictures) >= 3
+    for path, caption in pictures:
+        assert "steepest " in caption or "snippet" in caption, caption
+        file = root / path
+        assert file.stat().st_size < 100_000, path
+        with Image.open(file) as image:
+            assert image.format == "PNG"
