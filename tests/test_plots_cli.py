@@ -161,3 +161,18 @@ def test_readme_pictures_exist_are_small_pngs_and_say_how_they_were_made():
         assert file.stat().st_size < 100_000, path
         with Image.open(file) as image:
             assert image.format == "PNG"
+
+
+def test_without_matplotlib_the_commands_name_the_extra_before_training(monkeypatch, capsys,
+                                                                        tmp_path):
+    from steepest import cli
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    model = tmp_path / "xor.npz"
+    code = cli.main(["train", "--data", "xor", "--out", str(model), "--plots", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1
+    assert 'pip install "steepest[plots]"' in err
+    assert not model.exists()
+    assert cli.main(["demo", "vanishing", "--plots", str(tmp_path)]) == 2
+    assert "steepest[plots]" in capsys.readouterr().err
