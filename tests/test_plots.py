@@ -469,3 +469,10 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ConfigError, match=r'pip install "steepest\[plots\]"'):
         plots.plot_history({"loss": [1.0]})
+
+
+def test_figure_gives_off_screen_panels_to_draw_into(moons_run):
+    fig, axes = plots.figure(2)
+    assert isinstance(fig, Figure) and len(axes) == 2
+    assert plots.plot_gradient_norms(moons_run[3], which="both", ax=axes) is fig
+    assert [len(ax.get_lines()) for ax in axes] == [2, 2]

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__, datasets
-from .callbacks import Callback, ProgressBar
+from .callbacks import Callback, GradientMonitor, ProgressBar, Snapshots
 from .datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
 from .errors import ConfigError, DataError, SteepestError
 from .gradcheck import gradcheck
@@ -395,16 +395,12 @@ def _interrupted(net: Network, best: _BestWeights, out: Path, as_json: bool) -> 
     return EXIT_INTERRUPTED
 
 
-def _gradient_monitor(data: Data) -> Callback:
-    from .callbacks import GradientMonitor
-
+def _gradient_monitor(data: Data) -> GradientMonitor:
     return GradientMonitor(data.X_train, data.y_train, probe_size=256)
 
 
-def _snapshots(data: Data, epochs: int) -> Callback | None:
+def _snapshots(data: Data, epochs: int) -> Snapshots | None:
     """For 2-D classes: the weights about 20 times over training, for the GIF."""
-    from .callbacks import Snapshots
-
     if data.classes is None or data.X_train.shape[1] != 2:
         return None
     return Snapshots(every=max(1, math.ceil(epochs / 20)))
@@ -413,9 +409,9 @@ def _snapshots(data: Data, epochs: int) -> Callback | None:
 def _check_plot_folder(folder: str, option: str = "--plots") -> None:
     """Refuse, before any training, a plots folder that cannot be made or written,
     and a missing matplotlib."""
-    from .plots import _matplotlib
+    from .plots import check_available
 
-    _matplotlib()
+    check_available()
     path = Path(folder)
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{option} {path} is a file; give a folder for the images")
@@ -424,8 +420,8 @@ def _check_plot_folder(folder: str, option: str = "--plots") -> None:
         raise ConfigError(f"cannot write plots into {path}: the folder is not writable")
 
 
-def _write_plots(net: Network, data: Data, folder: str, monitor: Callback | None = None,
-                 snapshots: Callback | None = None) -> list[Path]:
+def _write_plots(net: Network, data: Data, folder: str, monitor: GradientMonitor | None = None,
+                 snapshots: Snapshots | None = None) -> list[Path]:
     """The model's pictures for its test rows (see plots.write_model_plots)."""
     from .plots import write_model_plots
 

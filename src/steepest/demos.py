@@ -114,9 +114,9 @@ def vanishing(plots: Path | None = None) -> list[Path]:
     writes the figures there and returns their paths."""
     started = time.perf_counter()
     if plots is not None:
-        from . import plots as _plots  # fail before training if matplotlib is missing
+        from .plots import check_available
 
-        _plots._matplotlib()
+        check_available()  # before training, not after
     runs = vanishing_runs()
     print("[2, 1000, 1000, 2] learning [.2, .3] -> [.3, .67] by full-batch gradient descent, "
           f"{len(runs[0].net.history)} steps")
@@ -148,7 +148,7 @@ def _vanishing_figures(runs: list[VanishingRun], out: Path) -> list[Path]:
     norms = plots.plot_layer_norms({run.label: run.initial_grad_norms for run in runs},
                                    title="gradient norm per layer before training")
     losses = plots.plot_losses({run.label: run.net.history for run in runs})
-    over_time, axes = plots._axes(None, len(runs), (4.2 * len(runs), 3.4))
+    over_time, axes = plots.figure(len(runs))
     # One floor and one scale for every panel, so the panels compare at a glance.
     all_norms = np.concatenate([run.monitor.grad_norms.ravel() for run in runs])
     floor = float(all_norms[all_norms > 0].min()) / 100

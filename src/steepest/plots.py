@@ -54,14 +54,26 @@ def _matplotlib():
     return matplotlib, Figure
 
 
+def check_available() -> None:
+    """Raise :class:`~steepest.errors.ConfigError` naming the extra to install when
+    matplotlib is missing (call it before a long run that ends in pictures)."""
+    _matplotlib()
+
+
+def figure(n_panels: int = 1, figsize: tuple[float, float] | None = None
+           ) -> tuple[Figure, list[Axes]]:
+    """A new off-screen figure (no pyplot, no display) with ``n_panels`` axes side
+    by side, to pass as ``ax=`` to the ``plot_*`` functions."""
+    _, Figure = _matplotlib()
+    fig = Figure(figsize=figsize or (4.2 * n_panels, 3.4), layout="constrained")
+    return fig, list(fig.subplots(1, n_panels, squeeze=False)[0])
+
+
 def _axes(ax: AxesSpec, n: int, figsize: tuple[float, float]) -> tuple[Figure, list[Axes]]:
     """``n`` axes side by side: the caller's (one Axes for ``n == 1``, else a
     sequence of ``n``) or those of a new off-screen figure."""
-    _, Figure = _matplotlib()
     if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        axes = fig.subplots(1, n, squeeze=False)[0]
-        return fig, list(axes)
+        return figure(n, figsize)
     if isinstance(ax, np.ndarray):  # e.g. from plt.subplots(1, 2)
         axes = list(ax.ravel())
     else:
