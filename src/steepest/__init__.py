@@ -6,9 +6,9 @@
 [(2, 3), (3, 3), (3, 2)]
 """
 
-from . import activations, augment, callbacks, errors, initializers, losses, optimizers
+from . import activations, augment, callbacks, errors, initializers, losses, optimizers, plots
 from .augment import ImageAugmenter
-from .callbacks import Callback, EarlyStopping
+from .callbacks import Callback, EarlyStopping, GradientMonitor, Snapshots, WeightPath
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -20,10 +20,13 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "GradCheckResult",
+    "GradientMonitor",
     "History",
     "ImageAugmenter",
     "Network",
+    "Snapshots",
     "Trace",
+    "WeightPath",
     "__version__",
     "activations",
     "augment",
@@ -34,4 +37,5 @@ __all__ = [
     "load",
     "losses",
     "optimizers",
+    "plots",
 ]

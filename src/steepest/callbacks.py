@@ -194,3 +194,188 @@ def _tqdm_class():
     except ImportError:
         return None
     return tqdm
+
+
+def _norm(a: np.ndarray) -> float:
+    """Euclidean norm; in float64 only when the fast float32 sum of squares overflows."""
+    with np.errstate(over="ignore"):
+        value = float(np.linalg.norm(a.ravel()))
+    return value if math.isfinite(value) else float(np.linalg.norm(a.ravel().astype(np.float64)))
+
+
+class GradientMonitor(Callback):
+    """Record each layer's gradient norm while training: the picture of vanishing
+    or exploding gradients.
+
+    The gradient is measured on a fixed probe batch ``(X, y)`` (at most
+    ``probe_size`` rows, drawn once with ``seed``), not on the training batches,
+    so records are comparable and training pays one extra backward sweep per
+    record only. A record is taken before the first epoch and then every
+    ``every`` epochs, or every ``every`` steps with ``per="step"``.
+
+    After training (``n`` records, ``L`` weight layers):
+
+    - ``grad_norms`` ``(n, L)``: ``||dLoss/dW_i||`` (Frobenius norm);
+      ``bias_grad_norms`` ``(n, L)``: ``||dLoss/db_i||``.
+    - ``weight_norms`` ``(n, L)``: ``||W_i||``.
+    - ``update_ratios`` ``(n, L)``: ``||W_i(now) - W_i(previous record)|| /
+      ||W_i(previous record)||``, how far the weights moved relative to their
+      size (0 for the first record); around 1e-3 per step is healthy.
+    - ``epochs`` ``(n,)``: epochs completed at each record (fractions with
+      ``per="step"``); ``steps`` ``(n,)``: optimiser steps taken.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, every: int = 1, per: str = "epoch",
+                 probe_size: int = 256, seed: int = 0) -> None:
+        if per not in ("epoch", "step"):
+            raise ConfigError(f"per must be 'epoch' or 'step', got {per!r}")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError(f"every must be a whole number >= 1, got {every!r}")
+        if isinstance(probe_size, bool) or not isinstance(probe_size, int) or probe_size < 1:
+            raise ConfigError(f"probe_size must be a whole number >= 1, got {probe_size!r}")
+        X, y = np.asarray(X), np.asarray(y)
+        if X.ndim != 2 or len(X) == 0 or len(y) != len(X):
+            raise ConfigError(f"GradientMonitor needs a probe batch X (n, n_features) and y with "
+                              f"n rows, got shapes {X.shape} and {y.shape}")
+        if len(X) > probe_size:
+            rows = np.sort(np.random.default_rng(seed).choice(len(X), probe_size, replace=False))
+            X, y = X[rows], y[rows]
+        self.X, self.y = X, y
+        self.every, self.per = every, per
+        self._records: list[tuple[float, int, list[float], list[float], list[float],
+                                  list[float]]] = []
+        self._previous: list[np.ndarray] | None = None
+        self._steps = 0
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        if not self._records:
+            self._record(net, float(net.epochs_trained))
+
+    def on_epoch_begin(self, net: Network, epoch: int) -> None:
+        self._epoch = epoch
+
+    def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
+        self._steps += 1
+        if self.per == "step" and self._steps % self.every == 0:
+            self._record(net, self._epoch + (step + 1) / self.params["steps"])
+
+    def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
+        if self.per == "epoch" and (epoch + 1) % self.every == 0:
+            self._record(net, float(epoch + 1))
+
+    def _record(self, net: Network, epoch: float) -> None:
+        grads = net.gradients(self.X, self.y)
+        weights = net.weights
+        previous = self._previous
+        ratios = [0.0] * len(weights) if previous is None else [
+            _norm(W - old) / max(_norm(old), 1e-300) for W, old in zip(weights, previous,
+                                                                      strict=True)
+        ]
+        self._records.append((epoch, self._steps, [_norm(g) for g in grads[0::2]],
+                              [_norm(g) for g in grads[1::2]], [_norm(W) for W in weights],
+                              ratios))
+        self._previous = [W.copy() for W in weights]
+
+    def _column(self, k: int) -> np.ndarray:
+        return np.array([r[k] for r in self._records], dtype=np.float64)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return self._column(0)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._column(1).astype(np.int64)
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        return self._column(2)
+
+    @property
+    def bias_grad_norms(self) -> np.ndarray:
+        return self._column(3)
+
+    @property
+    def weight_norms(self) -> np.ndarray:
+        return self._column(4)
+
+    @property
+    def update_ratios(self) -> np.ndarray:
+        return self._column(5)
+
+
+def weight_index(net: Network, index: tuple[int, int, int]) -> int:
+    """Position in ``net.params`` of the weight ``(layer, row, col)``: ``W_layer[row,
+    col]``, or the bias ``b_layer[col]`` when ``row == n_in`` (the bias as the last
+    input, as in :meth:`Network.augmented_weights`)."""
+    try:
+        layer, row, col = (int(i) for i in index)
+    except (TypeError, ValueError):
+        raise ConfigError(f"a weight is chosen by (layer, row, col), got {index!r}") from None
+    if not 0 <= layer < net.n_layers:
+        raise ConfigError(f"layer must lie in 0..{net.n_layers - 1}, got {layer}")
+    n_in, n_out = net.sizes[layer], net.sizes[layer + 1]
+    if not (0 <= row <= n_in and 0 <= col < n_out):
+        raise ConfigError(f"layer {layer} has W of shape ({n_in}, {n_out}) (row {n_in} is the "
+                          f"bias); got row {row}, col {col}")
+    start = sum((a + 1) * b for a, b in zip(net.sizes[:layer], net.sizes[1:layer + 1],
+                                            strict=True))
+    return start + (n_in * n_out + col if row == n_in else row * n_out + col)
+
+
+class WeightPath(Callback):
+    """Record the path two chosen weights take during training, for the error
+    surface (:func:`steepest.plots.plot_error_surface`).
+
+    ``first`` and ``second`` are ``(layer, row, col)``: ``W_layer[row, col]``, or
+    the bias ``b_layer[col]`` with ``row == n_in``. ``path`` ``(n_steps + 1, 2)``
+    holds the two values before training and after every step.
+    """
+
+    def __init__(self, first: tuple[int, int, int], second: tuple[int, int, int]) -> None:
+        self.first, self.second = tuple(first), tuple(second)
+        self._points: list[tuple[float, float]] = []
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        self._where = (weight_index(net, self.first), weight_index(net, self.second))
+        if not self._points:
+            self._add(net)
+
+    def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
+        self._add(net)
+
+    def _add(self, net: Network) -> None:
+        i, j = self._where
+        self._points.append((float(net.params[i]), float(net.params[j])))
+
+    @property
+    def path(self) -> np.ndarray:
+        return np.array(self._points, dtype=np.float64).reshape(-1, 2)
+
+
+class Snapshots(Callback):
+    """Copies of the weights before training and every ``every`` epochs, e.g. to
+    animate a decision boundary (:func:`steepest.plots.animate_decision_boundary`).
+
+    ``param_vectors`` is the list of flat weight vectors (copies of ``net.params``) and
+    ``epochs`` the epochs completed at each.
+    """
+
+    def __init__(self, every: int = 1) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError(f"every must be a whole number >= 1, got {every!r}")
+        self.every = every
+        self.param_vectors: list[np.ndarray] = []
+        self.epochs: list[int] = []
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        if not self.param_vectors:
+            self._take(net, net.epochs_trained)
+
+    def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
+        if (epoch + 1) % self.every == 0:
+            self._take(net, epoch + 1)
+
+    def _take(self, net: Network, epoch: int) -> None:
+        self.param_vectors.append(net.params.copy())
+        self.epochs.append(epoch)

@@ -1,4 +1,4 @@
-"""The ``steepest`` command: train, evaluate, predict, info, gradcheck.
+"""The ``steepest`` command: train, evaluate, predict, info, gradcheck, demo, plot.
 
 User errors (missing files, bad option values, corrupt models, inputs of the
 wrong size) print one line on standard error and exit with code 2, never a
@@ -25,7 +25,7 @@ import numpy as np
 
 from . import __version__, datasets
 from .augment import ImageAugmenter
-from .callbacks import Callback, ProgressBar
+from .callbacks import Callback, GradientMonitor, ProgressBar, Snapshots
 from .datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
 from .errors import ConfigError, DataError, SteepestError
 from .gradcheck import gradcheck
@@ -223,11 +223,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         net.metadata["data_dir"] = str(Path(args.data_dir).resolve())
     out = Path(args.out or f"{kind if kind != 'csv' else Path(data_spec).stem}-model.npz")
     _check_writable(out)
+    if args.plots:
+        _check_plot_folder(args.plots)
 
     if not args.json:
         _say_plan(data, net, settings)
     best = _BestWeights(by=settings["select"])
     callbacks: list[Callback] = [best]
+    monitor = _gradient_monitor(data) if args.plots else None
+    snapshots = _snapshots(data, settings["epochs"]) if args.plots else None
+    callbacks += [c for c in (monitor, snapshots) if c is not None]
     if not args.json:
         callbacks.append(ProgressBar())
     started = time.perf_counter()
@@ -262,6 +267,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         "train_samples": len(data.X_train),
         "test_samples": len(data.X_test),
     }
+    if args.plots:
+        written = _write_plots(net, data, args.plots, monitor, snapshots)
+        report["plots"] = [str(p.resolve()) for p in written]
     if args.json:
         _print_json(report)
     else:
@@ -271,6 +279,8 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"parameters {net.n_params:,}   (weights of epoch {report['best_epoch']}, "
               f"the best {best.basis})")
         print(f"model saved to {path}")
+        for plot in report.get("plots", []):
+            print(f"wrote {plot}")
     return 0
 
 
@@ -357,9 +367,28 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demos import DEMOS
+    from .demos import DEMOS, PLOTTING_DEMOS
 
-    DEMOS[args.name]()
+    if args.plots is None:
+        DEMOS[args.name]()
+        return 0
+    if args.name not in PLOTTING_DEMOS:
+        raise ConfigError(f"demo {args.name} draws no figures; --plots works with "
+                          f"{', '.join(sorted(PLOTTING_DEMOS))}")
+    _check_plot_folder(args.plots)
+    DEMOS[args.name](plots=Path(args.plots))
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    net = load(args.model)
+    spec = args.data or net.metadata.get("data")
+    if spec is None:
+        raise ConfigError("this model does not record its dataset; pass --data")
+    _check_plot_folder(args.out, "--out")
+    data = _data_for_model(net, spec, args.data_dir)
+    for path in _write_plots(net, data, args.out):
+        print(f"wrote {path.resolve()}")
     return 0
 
 
@@ -508,6 +537,42 @@ def _blas_threads(threads: int | None) -> contextlib.AbstractContextManager:
     except ImportError:
         raise ConfigError('--threads needs threadpoolctl: pip install "steepest[cli]"') from None
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+def _gradient_monitor(data: Data) -> GradientMonitor:
+    return GradientMonitor(data.X_train, data.y_train, probe_size=256)
+
+
+def _snapshots(data: Data, epochs: int) -> Snapshots | None:
+    """For 2-D classes: the weights about 20 times over training, for the GIF."""
+    if data.classes is None or data.X_train.shape[1] != 2:
+        return None
+    return Snapshots(every=max(1, math.ceil(epochs / 20)))
+
+
+def _check_plot_folder(folder: str, option: str = "--plots") -> None:
+    """Refuse, before any training, a plots folder that cannot be made or written,
+    and a missing matplotlib."""
+    from .plots import check_available
+
+    check_available()
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path} is a file; give a folder for the images")
+    path.mkdir(parents=True, exist_ok=True)
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"cannot write plots into {path}: the folder is not writable")
+
+
+def _write_plots(net: Network, data: Data, folder: str, monitor: GradientMonitor | None = None,
+                 snapshots: Snapshots | None = None) -> list[Path]:
+    """The model's pictures for its test rows (see plots.write_model_plots)."""
+    from .plots import write_model_plots
+
+    image = net.metadata.get("image") or data.info.get("image")
+    return write_model_plots(net, data.X_test, data.y_test, folder, classes=data.classes,
+                             image_shape=image["shape"] if image else None, monitor=monitor,
+                             snapshots=snapshots)
 
 
 def _check_writable(out: Path) -> None:
@@ -751,6 +816,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=_non_negative_int)
     train.add_argument("--out", help="model file to write (default: DATA-model.npz)")
     train.add_argument("--json", action="store_true", help="print one JSON object")
+    train.add_argument("--plots", metavar="DIR", help="write training curves, gradient norms "
+                       "and evaluation pictures (PNG) into DIR (needs matplotlib)")
     train.set_defaults(run=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="loss, accuracy, per-class figures")
@@ -782,7 +849,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_gradcheck)
 
     demo = commands.add_parser("demo", help="the tutorials' stories, run from scratch")
-    demo.add_argument("name", choices=["tutorials"])
+    demo.add_argument("name", choices=["tutorials", "vanishing"])
+    demo.add_argument("--plots", metavar="DIR", help="vanishing: write its figures into DIR")
     demo.set_defaults(run=cmd_demo)
 
     sweep = commands.add_parser(
@@ -813,6 +881,17 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", help="model file (default: DATA-sweep-model.npz)")
     sweep.add_argument("--json", action="store_true", help="print one JSON object")
     sweep.set_defaults(run=cmd_sweep)
+
+    plot = commands.add_parser("plot", help="draw a saved model's pictures (PNG)",
+                               description="Write a saved model's pictures for the test rows "
+                               "of its dataset: training curves, confusion matrix, activation "
+                               "histograms, and for images first-layer weights and mistakes; "
+                               "for 2-D data the decision boundary. Needs matplotlib.")
+    plot.add_argument("model")
+    plot.add_argument("--data", help="dataset (default: the one the model was trained on)")
+    plot.add_argument("--data-dir")
+    plot.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files")
+    plot.set_defaults(run=cmd_plot)
     return parser
 
 

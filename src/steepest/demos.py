@@ -1,4 +1,6 @@
-"""``steepest demo tutorials``: the tutorials' examples, trained from scratch in seconds.
+"""``steepest demo tutorials`` and ``steepest demo vanishing``: the tutorials'
+examples and the first tutorial's vanishing-gradient story, trained from scratch
+in seconds.
 
 Offline and with no data files: each example's data is written out or generated.
 """
@@ -6,9 +8,13 @@ Offline and with no data files: each example's data is written out or generated.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from .activations import Sigmoid
+from .callbacks import GradientMonitor
 from .datasets import and_first_last, xor
 from .network import Network
 
@@ -52,4 +58,111 @@ def tutorials() -> None:
     print(f"done in {time.perf_counter() - started:.1f} s")
 
 
-DEMOS = {"tutorials": tutorials}
+@dataclass
+class VanishingRun:
+    """One configuration of the vanishing-gradient story and what happened to it."""
+
+    label: str
+    net: Network
+    monitor: GradientMonitor
+    loss_before: float
+    loss_after: float
+
+    @property
+    def initial_grad_norms(self) -> np.ndarray:
+        """``||dLoss/dW_i||`` per layer before training, shape ``(n_layers,)``."""
+        return self.monitor.grad_norms[0]
+
+    @property
+    def learned(self) -> bool:
+        """The loss fell at least tenfold."""
+        return self.loss_after < self.loss_before / 10
+
+
+#: The first tutorial's task: one input, one target.
+VANISHING_X = np.array([[0.2, 0.3]])
+VANISHING_Y = np.array([[0.3, 0.67]])
+
+
+def vanishing_runs(epochs: int = 60) -> list[VanishingRun]:
+    """Train ``[2, 1000, 1000, 2]`` on the first tutorial's one input -> one output
+    with plain sigmoid, the scaled sigmoid ``Sigmoid(c=0.01)`` and leaky ReLU
+    (full-batch gradient descent, ``epochs`` steps), recording each layer's
+    gradient norm after every step."""
+    configs = [
+        ("sigmoid", dict(activation="sigmoid", init="uniform01"), 100.0),
+        ("sigmoid c=0.01", dict(activation=Sigmoid(c=0.01), init="uniform01"), 100.0),
+        ("leaky_relu", dict(activation="leaky_relu", init="he"), 0.01),
+    ]
+    runs = []
+    for label, settings, learning_rate in configs:
+        net = Network([2, 1000, 1000, 2], loss="sse", seed=0, **settings)
+        monitor = GradientMonitor(VANISHING_X, VANISHING_Y)
+        before = net.evaluate(VANISHING_X, VANISHING_Y)["loss"]
+        net.fit(VANISHING_X, VANISHING_Y, epochs=epochs, batch_size=None, optimizer="sgd",
+                learning_rate=learning_rate, callbacks=[monitor])
+        after = net.evaluate(VANISHING_X, VANISHING_Y)["loss"]
+        runs.append(VanishingRun(f"{label} (lr {learning_rate:g})", net, monitor, before,
+                                 after))
+    return runs
+
+
+def vanishing(plots: Path | None = None) -> list[Path]:
+    """The first tutorial's story: a wide sigmoid network does not learn because
+    no gradient reaches its weights; the scaled sigmoid and leaky ReLU do.
+    Prints each configuration's gradient norms and verdict; with ``plots``,
+    writes the figures there and returns their paths."""
+    started = time.perf_counter()
+    if plots is not None:
+        from .plots import check_available
+
+        check_available()  # before training, not after
+    runs = vanishing_runs()
+    print("[2, 1000, 1000, 2] learning [.2, .3] -> [.3, .67] by full-batch gradient descent, "
+          f"{len(runs[0].net.history)} steps")
+    print("gradient norm ||dLoss/dW|| per layer before training:")
+    width = max(len(run.label) for run in runs)
+    print(f"  {'':<{width}}  " + "  ".join(f"{f'layer {i}':>9}" for i in range(3)))
+    for run in runs:
+        print(f"  {run.label:<{width}}  "
+              + "  ".join(f"{v:>9.3g}" for v in run.initial_grad_norms))
+    for run in runs:
+        verdict = "learns" if run.learned else "does not learn"
+        print(f"{run.label}: {verdict} (loss {run.loss_before:.4g} -> {run.loss_after:.4g}, "
+              f"output {np.round(run.net.predict(VANISHING_X)[0], 3)})")
+    plain = runs[0].net.forward(VANISHING_X)
+    print(f"why: with plain sigmoid every weighted sum of layer 1 is at least "
+          f"{plain.sums[1].min():.0f}, where sigmoid is flat: f'(z) = a(1 - a) = 0 there, so "
+          "backpropagation multiplies every gradient by 0")
+    written = _vanishing_figures(runs, plots) if plots is not None else []
+    for path in written:
+        print(f"wrote {path.resolve()}")
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return written
+
+
+def _vanishing_figures(runs: list[VanishingRun], out: Path) -> list[Path]:
+    from . import plots
+
+    out.mkdir(parents=True, exist_ok=True)
+    norms = plots.plot_layer_norms({run.label: run.initial_grad_norms for run in runs},
+                                   title="gradient norm per layer before training")
+    losses = plots.plot_losses({run.label: run.net.history for run in runs})
+    over_time, axes = plots.figure(len(runs))
+    # One floor and one scale for every panel, so the panels compare at a glance.
+    all_norms = np.concatenate([run.monitor.grad_norms.ravel() for run in runs])
+    floor = float(all_norms[all_norms > 0].min()) / 100
+    for axis, run in zip(axes, runs, strict=True):
+        plots.plot_gradient_norms(run.monitor, ax=axis, floor=floor)
+        axis.set_ylim(floor / 10, float(all_norms.max()) * 10)
+        axis.set_title(run.label, fontsize=10)
+    saturated = plots.plot_activation_histograms(runs[0].net, VANISHING_X, bins=20)
+    return [plots.save_figure(fig, out / name) for name, fig in (
+        ("vanishing-gradients.png", norms), ("vanishing-loss.png", losses),
+        ("vanishing-gradient-norms.png", over_time), ("vanishing-activations.png", saturated))]
+
+
+DEMOS = {"tutorials": tutorials, "vanishing": vanishing}
+
+#: The demos that draw figures (``steepest demo NAME --plots DIR``).
+PLOTTING_DEMOS = {"vanishing"}
