@@ -8,6 +8,7 @@
 
 from . import activations, callbacks, errors, initializers, losses, optimizers
 from .callbacks import Callback, EarlyStopping
+from .diagnose import Diagnosis, LRFindResult, OverfitResult, diagnose, lr_find, overfit_check
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -17,18 +18,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Callback",
+    "Diagnosis",
     "EarlyStopping",
     "GradCheckResult",
     "History",
+    "LRFindResult",
     "Network",
+    "OverfitResult",
     "Trace",
     "__version__",
     "activations",
     "callbacks",
+    "diagnose",
     "errors",
     "gradcheck",
     "initializers",
     "load",
     "losses",
+    "lr_find",
     "optimizers",
+    "overfit_check",
 ]
