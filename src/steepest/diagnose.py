@@ -108,10 +108,12 @@ def _step(net: Network, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray
           ) -> tuple[float, list[np.ndarray]]:
     """Loss on ``(X, Y)``, then one optimiser step; returns the loss and the
     gradients ``[dW0, db0, ...]`` it stepped along."""
-    loss = net.evaluate(X, Y)["loss"]
-    grads = net.gradients(X, Y)
-    if math.isfinite(loss) and all(np.isfinite(g).all() for g in grads):
-        optimizer.update(net.params, np.concatenate([g.ravel() for g in grads]))
+    # Overflow is what these tools look for: it must show in the figures, not warn.
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = net.evaluate(X, Y)["loss"]
+        grads = net.gradients(X, Y)
+        if math.isfinite(loss) and all(np.isfinite(g).all() for g in grads):
+            optimizer.update(net.params, np.concatenate([g.ravel() for g in grads]))
     return loss, grads
 
 
@@ -300,28 +302,36 @@ def diagnose(
     work = net.copy()
     chosen = _optimizer_for(net, optimizer, learning_rate)
 
-    trace = work.forward(X)
-    losses, layers = [], []
-    for step in range(steps + 1):
-        before = [W.copy() for W in work.weights]
-        if step == steps:
-            losses.append(work.evaluate(X, Y)["loss"])
-            break
-        loss, grads = _step(work, chosen, X, Y)
-        losses.append(loss)
-        if step == 0:
-            layers = _layer_stats(work, trace, backward_phase(work, trace, Y), grads[0::2],
-                                  before)
-        if not math.isfinite(loss):
-            break
-        for stats, W_old, W_new in zip(layers, before, work.weights, strict=True):
-            stats.update_ratios.append(_ratio(_norm(W_new - W_old), _norm(W_old)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        layers, losses = _measure(work, chosen, X, Y, steps)
 
     findings = _findings(net, X, layers, losses, chosen)
     order = {s: k for k, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])
     return Diagnosis(network=_describe(net), layers=layers, findings=findings, losses=losses,
                      optimizer=chosen.name, learning_rate=chosen.lr, samples=len(X))
+
+
+def _measure(net: Network, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray, steps: int
+             ) -> tuple[list[LayerStats], list[float]]:
+    """Per-layer figures at the current weights, then ``steps`` optimiser steps
+    (fewer if the loss stops being finite): the layers and the losses."""
+    trace = net.forward(X)
+    psis = backward_phase(net, trace, Y)
+    losses: list[float] = []
+    layers: list[LayerStats] = []
+    for step in range(steps):
+        before = [W.copy() for W in net.weights]
+        loss, grads = _step(net, optimizer, X, Y)
+        losses.append(loss)
+        if step == 0:
+            layers = _layer_stats(net, trace, psis, grads[0::2], before)
+        if not math.isfinite(loss):
+            return layers, losses
+        for stats, W_old, W_new in zip(layers, before, net.weights, strict=True):
+            stats.update_ratios.append(_ratio(_norm(W_new - W_old), _norm(W_old)))
+    losses.append(net.evaluate(X, Y)["loss"])
+    return layers, losses
 
 
 def _describe(net: Network) -> str:
