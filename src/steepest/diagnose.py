@@ -243,8 +243,9 @@ class Diagnosis:
             lines.append("findings: none")
         counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
         verdict = "healthy" if self.healthy else "not healthy"
-        lines.append(f"verdict: {verdict} ({counts['error']} errors, {counts['warning']} "
-                     f"warnings, {counts['info']} notes)")
+        tally = ", ".join(_count(counts[s], noun) for s, noun in
+                          zip(SEVERITIES, ("error", "warning", "note"), strict=True))
+        lines.append(f"verdict: {verdict} ({tally})")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -252,6 +253,10 @@ class Diagnosis:
                 "optimizer": self.optimizer, "learning_rate": self.learning_rate,
                 "losses": self.losses, "layers": [s.to_dict() for s in self.layers],
                 "findings": [f.to_dict() for f in self.findings]}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _layer_table(layers: list[LayerStats]) -> list[str]:
