@@ -285,3 +285,22 @@ def test_overfit_check_reports_divergence():
                            epochs=50)
     assert not result.passed and result.diverged
     assert "NaN or infinite" in str(result)
+
+
+def test_a_network_whose_weights_have_diverged():
+    net, X, y = regression_net()
+    net.weights[1][0, 0] = np.inf
+    result = diagnose(net, X, y)
+    assert "loss_not_finite" in result.codes() and not result.healthy
+    assert len(result.losses) == 1
+
+
+def test_an_optimizer_object_is_used_fresh_at_the_given_rate(blobs):
+    from steepest.optimizers import Momentum
+
+    X, y = blobs
+    momentum = Momentum(0.05, momentum=0.5)
+    net = Network([5, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
+    result = diagnose(net, X, y, optimizer=momentum, learning_rate=0.02)
+    assert (result.optimizer, result.learning_rate) == ("momentum", 0.02)
+    assert momentum.steps == 0 and momentum.state == {}

@@ -92,10 +92,10 @@ def _optimizer_for(net: Network, optimizer: Any, learning_rate: float | None) ->
     ``learning_rate`` overrides the rate. Always a constant schedule."""
     if learning_rate is not None:
         learning_rate = _positive(learning_rate, "learning_rate")
-    if optimizer is not None:
+    if isinstance(optimizer, Optimizer):
+        chosen = optimizer.fresh(learning_rate)
+    elif optimizer is not None:
         chosen = get_optimizer(optimizer, learning_rate)
-        if isinstance(optimizer, Optimizer):
-            chosen = chosen.fresh()
     elif net.optimizer is not None:
         chosen = net.optimizer.fresh(learning_rate or net.optimizer.lr, "constant")
     else:
@@ -356,8 +356,8 @@ def _layer_stats(net: Network, trace: Any, psis: list[np.ndarray], dWs: list[np.
             index=i, activation=f.label, shape=W.shape, weight_norm=w_norm, grad_norm=g_norm,
             grad_ratio=_ratio(g_norm, w_norm),
             signal=float(np.sqrt(np.mean(np.square(psi.astype(np.float64)))) * len(psi)),
-            mean_abs_sum=float(np.nanmean(abs_Z)),
-            max_abs_sum=float(np.nanmax(abs_Z)), saturated=_saturated(f.name, A),
+            mean_abs_sum=float(np.mean(abs_Z)),
+            max_abs_sum=float(np.max(abs_Z)), saturated=_saturated(f.name, A),
             dead=float(np.mean((Z <= 0).all(axis=0))) if f.name == "relu" else None,
         ))
     return stats
@@ -450,7 +450,7 @@ def _gradient_findings(net: Network, X: np.ndarray, layers: list[LayerStats]
             "(Sigmoid(c=0.01)); fewer layers",
             [s.index for s in vanishing]))
     exploding = [s for s in layers if s.grad_ratio > EXPLODING_RATIO
-                 or (s in hidden[:-1] and s.signal > EXPLODING * reference)]
+                 or (s.index < len(hidden) - 1 and s.signal > EXPLODING * reference)]
     if exploding:
         what = ", ".join(f"layer {s.index} (|dW|/|W| {s.grad_ratio:.3g}, rms psi "
                          f"{s.signal:.3g})" for s in exploding)
@@ -466,6 +466,11 @@ def _learning_rate_findings(layers: list[LayerStats], losses: list[float],
                             optimizer: Optimizer, found: list[Finding]) -> list[Finding]:
     lr = optimizer.lr
     fix = f"use a smaller learning rate (try {lr / 10:g}), or run steepest.lr_find"
+    if not math.isfinite(losses[0]):
+        return [Finding("loss_not_finite", "error",
+                        "the loss is already NaN or infinite at the current weights",
+                        "check the data for extreme values, then start again from fresh weights "
+                        "(these have diverged) with a smaller learning rate")]
     if not all(math.isfinite(v) for v in losses):
         return [Finding("loss_diverges", "error",
                         f"the loss became NaN or infinite within {len(losses) - 1} steps at "
