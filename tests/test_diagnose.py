@@ -304,3 +304,14 @@ def test_an_optimizer_object_is_used_fresh_at_the_given_rate(blobs):
     result = diagnose(net, X, y, optimizer=momentum, learning_rate=0.02)
     assert (result.optimizer, result.learning_rate) == ("momentum", 0.02)
     assert momentum.steps == 0 and momentum.state == {}
+
+
+def test_weights_all_equal_are_flagged_as_symmetric(blobs):
+    X, y = blobs
+    net = Network([5, 8, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
+    net.weights[1][...] = 0.0
+    result = diagnose(net, X, y)
+    finding = next(f for f in result.findings if f.code == "symmetric_weights")
+    assert finding.layers == [1] and finding.severity == "error" and "init=" in finding.fix
+    fresh = Network([5, 8, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
+    assert "symmetric_weights" not in diagnose(fresh, X, y).codes()

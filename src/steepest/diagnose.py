@@ -374,7 +374,7 @@ def _saturated(name: str, A: np.ndarray) -> float | None:
 def _findings(net: Network, X: np.ndarray, layers: list[LayerStats], losses: list[float],
               optimizer: Optimizer) -> list[Finding]:
     found: list[Finding] = []
-    for check in (_inputs_finding, _unit_findings, _gradient_findings):
+    for check in (_inputs_finding, _symmetry_finding, _unit_findings, _gradient_findings):
         found += check(net, X, layers)
     found += _learning_rate_findings(layers, losses, optimizer, found)
     return found
@@ -389,6 +389,18 @@ def _inputs_finding(net: Network, X: np.ndarray, layers: list[LayerStats]) -> li
         f"inputs are not scaled: values reach {largest:.4g} (weighted sums grow with them)",
         "scale inputs to [0, 1] (divide by the largest value, 255 for pixels) or standardise "
         "them (steepest.datasets.standardize)")]
+
+
+def _symmetry_finding(net: Network, X: np.ndarray, layers: list[LayerStats]) -> list[Finding]:
+    # Units with identical incoming weights get identical gradients: they stay twins.
+    twins = [i for i, W in enumerate(net.weights) if W.shape[1] > 1 and (W[:, :1] == W).all()]
+    if not twins:
+        return []
+    return [Finding(
+        "symmetric_weights", "error",
+        f"every unit of layer {', '.join(map(str, twins))} has the same incoming weights, so "
+        "they compute and learn the same thing (as with weights all 0)",
+        "initialise the weights at random: init='glorot' or init='he'", twins)]
 
 
 def _unit_findings(net: Network, X: np.ndarray, layers: list[LayerStats]) -> list[Finding]:

@@ -14,6 +14,7 @@ significant digits); larger ones as their shape and mean, std, min and max.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -74,7 +75,7 @@ class TrainingStep:
 def training_step(net: Network, X: Any, y: Any, learning_rate: float = 0.1) -> TrainingStep:
     """Compute (without applying) one step of gradient descent on ``(X, y)``;
     ``X`` is ``(n_samples, sizes[0])``, ``y`` targets as for ``fit``."""
-    ok = isinstance(learning_rate, int | float) and not isinstance(learning_rate, bool)
+    ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool)
     if not ok or not (math.isfinite(learning_rate) and learning_rate > 0):
         raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
     X, Y, _, _ = net._prepare(X, y)
