@@ -178,6 +178,10 @@ def test_report_text_and_json(blobs):
     assert result.samples == 64 and result.steps == 2
     assert "layer  activation  W shape" in text and "update/|W|" in text
     assert "fix: scale inputs to [0, 1]" in text
+    per_step = text.splitlines()[text.splitlines().index(
+        "update-to-weight ratio |W_after - W_before| / |W_before| per step (about 1e-3 is "
+        "typical):") + 1]
+    assert per_step == "layer 0  " + "  ".join(f"{r:.2e}" for r in result.layers[0].update_ratios)
     assert text.splitlines()[-1].startswith("verdict: not healthy (")
     record = json.loads(json.dumps(result.to_dict()))
     assert record["healthy"] is False

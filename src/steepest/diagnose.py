@@ -234,6 +234,12 @@ class Diagnosis:
                  f"rate {self.learning_rate:g}", ""]
         lines += _layer_table(self.layers)
         lines.append("")
+        if self.steps:
+            lines.append("update-to-weight ratio |W_after - W_before| / |W_before| per step "
+                         "(about 1e-3 is typical):")
+            lines += [f"layer {s.index:<3}" + "  ".join(f"{r:.2e}" for r in s.update_ratios)
+                      for s in self.layers]
+            lines.append("")
         lines.append(f"loss {' -> '.join(f'{v:.4g}' for v in self.losses)}")
         lines.append("")
         if self.findings:
@@ -293,7 +299,8 @@ def diagnose(
     ``batch_size`` rows (drawn with ``seed``) form one fixed batch. The per-layer
     figures come from one forward and backward pass at the current weights; then
     ``steps`` optimiser steps on that batch, on a copy, measure each layer's
-    update-to-weight ratio and whether the loss rises or becomes NaN. The
+    update-to-weight ratio and whether the loss rises or becomes NaN (dropout
+    is not applied). The
     optimiser is ``optimizer``, else a fresh one of the network's kind at its
     current rate, else SGD at 0.01; ``learning_rate`` overrides the rate.
 
