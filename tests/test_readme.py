@@ -24,3 +24,10 @@ def test_readme_python_blocks_run(capsys):
         namespace["tutorial"].predict(np.array([[0.2, 0.3]])), [[0.3, 0.67]], atol=1e-3
     )
     assert namespace["result"].passed(1e-6)
+
+
+def test_every_code_fence_is_closed():
+    fences = [line for line in README.read_text().splitlines() if line.startswith("```")]
+    assert len(fences) % 2 == 0
+    # Opening fences name a language; closing ones are bare.
+    assert all(f != "```" for f in fences[::2]) and all(f == "```" for f in fences[1::2])

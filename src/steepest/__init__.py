@@ -9,6 +9,7 @@
 from . import activations, augment, callbacks, errors, initializers, losses, optimizers, plots
 from .augment import ImageAugmenter
 from .callbacks import Callback, EarlyStopping, GradientMonitor, Snapshots, WeightPath
+from .diagnose import Diagnosis, LRFindResult, OverfitResult, diagnose, lr_find, overfit_check
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -18,12 +19,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Callback",
+    "Diagnosis",
     "EarlyStopping",
     "GradCheckResult",
     "GradientMonitor",
     "History",
     "ImageAugmenter",
+    "LRFindResult",
     "Network",
+    "OverfitResult",
     "Snapshots",
     "Trace",
     "WeightPath",
@@ -31,11 +35,14 @@ __all__ = [
     "activations",
     "augment",
     "callbacks",
+    "diagnose",
     "errors",
     "gradcheck",
     "initializers",
     "load",
     "losses",
+    "lr_find",
     "optimizers",
+    "overfit_check",
     "plots",
 ]

@@ -30,7 +30,7 @@ from .datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
 from .errors import ConfigError, DataError, SteepestError
 from .gradcheck import gradcheck
 from .images import IMAGE_SUFFIXES, load_image
-from .io import load
+from .io import atomic_write, load
 from .network import Network
 
 EXIT_USAGE = 2
@@ -475,6 +475,104 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from .diagnose import diagnose
+
+    net, data, optimizer = _doctor_network(args)
+    result = diagnose(net, data.X_train, data.y_train, optimizer=optimizer,
+                      batch_size=args.batch_size, steps=args.steps, seed=args.seed or 0)
+    if args.json:
+        _print_json({"data": data.name, **result.to_dict()})
+    else:
+        print(result)
+    return 0
+
+
+def cmd_lr_find(args: argparse.Namespace) -> int:
+    from .diagnose import lr_find
+
+    net, data, optimizer = _doctor_network(args)
+    if optimizer is not None:  # the range test sets the rate itself
+        optimizer = {"name": optimizer["name"]}
+    if args.plot:
+        _check_writable(Path(args.plot))
+    result = lr_find(net, data.X_train, data.y_train, start=args.start, stop=args.stop,
+                     steps=args.steps, batch_size=args.batch_size, optimizer=optimizer,
+                     seed=args.seed or 0)
+    if args.plot:
+        figure = result.plot()
+        atomic_write(Path(args.plot), lambda f: figure.savefig(f, format="png", dpi=100))
+    if args.json:
+        _print_json({"data": data.name, **result.to_dict(), "plot": args.plot})
+        return 0
+    print(result)
+    if args.plot:
+        print(f"plot saved to {Path(args.plot).resolve()}")
+    return 0
+
+
+def cmd_overfit_check(args: argparse.Namespace) -> int:
+    from .diagnose import overfit_check
+
+    net, data, _ = _doctor_network(args)
+    result = overfit_check(net, data.X_train, data.y_train, n_samples=args.samples,
+                           epochs=args.epochs, optimizer=args.optimizer or "adam",
+                           learning_rate=args.lr or 0.01,
+                           seed=args.seed or 0)
+    if args.json:
+        _print_json({"data": data.name, **result.to_dict()})
+    else:
+        print(result)
+    return 0 if result.passed else 1
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import format_step, step_summary, training_step
+
+    net, data, _ = _doctor_network(args)
+    rows = slice(0, args.samples)
+    step = training_step(net, data.X_train[rows], data.y_train[rows], args.lr or 0.1)
+    if args.json:
+        _print_json({"data": data.name, **step_summary(step)})
+    else:
+        print(format_step(net, step))
+    return 0
+
+
+def _doctor_network(args: argparse.Namespace) -> tuple[Network, Data, dict[str, Any] | None]:
+    """The network the doctor's commands examine (a saved model, or one built from
+    the same flags as ``train``, untrained), its training rows, and the optimiser
+    to use (None: the model's own)."""
+    built = {k: getattr(args, k) for k in ("layers", "activation", "init", "loss")
+             if getattr(args, k) is not None}
+    if args.model is not None:
+        if built:
+            raise ConfigError(f"--{next(iter(built))} builds a new network; it cannot be "
+                              f"combined with the model file {args.model}")
+        net = load(args.model)
+        spec = args.data or net.metadata.get("data")
+        if spec is None:
+            raise ConfigError("this model does not record its dataset; pass --data")
+        data = _data_for_model(net, spec, args.data_dir)
+        optimizer = None
+        if args.optimizer or args.lr:
+            name = args.optimizer or (net.optimizer.name if net.optimizer else "sgd")
+            optimizer = {"name": name} | ({"learning_rate": args.lr} if args.lr else {})
+        return net, data, optimizer
+    spec = args.data or "digits"
+    kind = "csv" if spec.lower().endswith(".csv") else spec
+    settings = {**COMMON_DEFAULTS, **DEFAULTS.get(kind, DEFAULTS["csv"])}
+    settings.update({k: v for k, v in vars(args).items() if v is not None and k in
+                     ("layers", "activation", "optimizer", "lr", "seed")})
+    data = load_data(spec, args.data_dir, settings["seed"])
+    loss = args.loss or ("cross_entropy" if data.classes is not None else "mse")
+    sizes = [data.X_train.shape[1], *settings["layers"], data.n_outputs]
+    net = Network(sizes, activation=settings["activation"],
+                  output_activation=_output_activation(loss, data.classes is not None),
+                  loss=loss, init=args.init, seed=settings["seed"])
+    return net, data, {"name": settings["optimizer"], "learning_rate": settings["lr"]}
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -771,6 +869,57 @@ _non_negative_float = _number(float, lambda v: v >= 0, ">= 0")
 _fraction = _number(float, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
+def _activation_spec(text: str) -> str | dict[str, Any]:
+    """``name`` or ``name(key=value, ...)``, e.g. ``sigmoid(c=0.01)``, as
+    :func:`steepest.activations.get_activation` takes it."""
+    from .activations import get_activation
+
+    name, _, rest = text.partition("(")
+    spec: str | dict[str, Any] = name.strip()
+    if rest:
+        if not rest.endswith(")"):
+            raise argparse.ArgumentTypeError(f"expected name(key=value), got {text!r}")
+        params: dict[str, Any] = {"name": spec}
+        for item in filter(None, (t.strip() for t in rest[:-1].split(","))):
+            key, _, value = item.partition("=")
+            try:
+                params[key.strip()] = float(value)
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"expected key=number inside the parentheses, got {item!r}") from None
+        spec = params
+    try:
+        activation = get_activation(spec)
+    except (SteepestError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(_one_line(exc)) from None
+    if activation.name == "softmax":
+        raise argparse.ArgumentTypeError("softmax belongs on the output layer only")
+    return spec
+
+
+def _add_doctor_options(command: argparse.ArgumentParser) -> None:
+    """What the doctor's commands examine: a saved MODEL, or a new network built
+    from the same flags as ``train``."""
+    from .initializers import INITIALIZERS
+    from .losses import LOSSES
+    from .optimizers import OPTIMIZERS
+
+    command.add_argument("model", nargs="?", metavar="MODEL",
+                         help="a saved model (default: build a new network from the flags)")
+    command.add_argument("--data", help=f"{' | '.join(NAMED_DATA)} | PATH.csv (default: the "
+                         "model's dataset, else digits)")
+    command.add_argument("--data-dir", help="folder with the IDX files (mnist, fashion-mnist)")
+    command.add_argument("--layers", type=_layers, help="hidden layer sizes, e.g. 128,64")
+    command.add_argument("--activation", type=_activation_spec,
+                         help="hidden activation: a name, or e.g. 'sigmoid(c=0.01)'")
+    command.add_argument("--init", choices=sorted(INITIALIZERS))
+    command.add_argument("--loss", choices=sorted(LOSSES))
+    command.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
+    command.add_argument("--lr", type=_positive_float, help="learning rate")
+    command.add_argument("--seed", type=_non_negative_int)
+    command.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .activations import ACTIVATIONS
     from .losses import LOSSES
@@ -892,6 +1041,39 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--data-dir")
     plot.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files")
     plot.set_defaults(run=cmd_plot)
+
+    doctor = commands.add_parser("diagnose", help="why a network does not learn: per-layer "
+                                 "gradients, saturation, dead units, and fixes")
+    _add_doctor_options(doctor)
+    doctor.add_argument("--batch-size", type=_positive_int, default=256,
+                        help="rows examined (default 256)")
+    doctor.add_argument("--steps", type=_positive_int, default=5,
+                        help="optimiser steps taken to watch the loss (default 5)")
+    doctor.set_defaults(run=cmd_diagnose)
+
+    finder = commands.add_parser("lr-find", help="learning-rate range test: loss against a "
+                                 "rising learning rate, and a suggested rate")
+    _add_doctor_options(finder)
+    finder.add_argument("--start", type=_positive_float, default=1e-6)
+    finder.add_argument("--stop", type=_positive_float, default=1.0)
+    finder.add_argument("--steps", type=_positive_int, default=100)
+    finder.add_argument("--batch-size", type=_positive_int, default=32)
+    finder.add_argument("--plot", metavar="FILE", help="write the curve to this PNG file")
+    finder.set_defaults(run=cmd_lr_find)
+
+    overfit = commands.add_parser("overfit-check", help="can the network fit a few rows? "
+                                  "(exit code 1 if not)")
+    _add_doctor_options(overfit)
+    overfit.add_argument("--samples", type=_positive_int, default=8)
+    overfit.add_argument("--epochs", type=_positive_int, default=300)
+    overfit.set_defaults(run=cmd_overfit_check)
+
+    explain = commands.add_parser("explain", help="print one training step: every matrix, "
+                                  "psi, gradient and update")
+    _add_doctor_options(explain)
+    explain.add_argument("--samples", type=_positive_int, default=1,
+                         help="training rows in the step (default 1)")
+    explain.set_defaults(run=cmd_explain)
     return parser
 
 

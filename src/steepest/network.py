@@ -31,6 +31,7 @@ from . import io as model_io
 from . import training
 from .activations import Activation, ReLU, get_activation
 from .errors import ConfigError, ShapeError
+from .explain import explain as _explain
 from .history import History
 from .initializers import get_initializer
 from .losses import Loss, get_loss, weighted_loss
@@ -446,6 +447,7 @@ class Network:
     # ------------------------------------------------------------------ training and files
     fit = training.fit
     save = model_io.save
+    explain = _explain
 
 
 # ---------------------------------------------------------------------- construction checks

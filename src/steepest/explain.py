@@ -1,0 +1,196 @@
+"""``Network.explain``: one full training step, printed in the order the maths goes.
+
+Forward phase, per layer ``i``: the input ``X_i``, the weights ``W_i`` and
+biases ``b_i``, the weighted sum ``Z_i = X_i @ W_i + b_i`` and the activation
+``X_{i+1} = f_i(Z_i)``; then the loss. Backward phase, last layer first:
+``psi_i = dLoss/dZ_i``, the gradients ``dW_i = X_i.T @ psi_i`` and
+``db_i = psi_i summed over rows``, and ``psi_{i-1} = f'_{i-1}(Z_{i-1}) * (psi_i @ W_i.T)``.
+Last, the plain gradient-descent update ``W_i - lr * dW_i``, ``b_i - lr * db_i``.
+
+Every array with at most ``MAX_VALUES`` entries is printed in full (6
+significant digits); larger ones as their shape and mean, std, min and max.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .network import Network, Trace
+
+#: Arrays with at most this many entries are printed value by value.
+MAX_VALUES = 64
+DIGITS = 6
+INDENT = "    "
+
+
+def backward_phase(net: Network, trace: Trace, Y: np.ndarray) -> list[np.ndarray]:
+    """The psi recursion on a forward ``trace`` with targets ``Y`` ``(n, sizes[-1])``:
+    ``psi_i = dLoss/dZ_i`` for every layer, shape ``(n, sizes[i+1])``, in layer order.
+
+    The same recursion as the network's training code, kept apart so that every
+    psi can be shown; the loss is the mean over the ``n`` rows.
+    """
+    last = net.n_layers - 1
+    row_weights = np.full(len(Y), 1.0 / len(Y), dtype=net.dtype)
+    psi = net.loss.output_delta(Y, trace.outputs[last], trace.sums[last],
+                                net.activations[last], row_weights)
+    psis = [psi]
+    for i in range(last, 0, -1):
+        psi = net.activations[i - 1].backward(
+            trace.sums[i - 1], trace.outputs[i - 1], psi @ net.weights[i].T
+        )
+        psis.append(psi)
+    return psis[::-1]
+
+
+@dataclass
+class TrainingStep:
+    """Everything one gradient-descent step computes, per layer ``i``:
+    ``inputs[i]`` ``X_i``, ``weights[i]``/``biases[i]`` (before the step),
+    ``sums[i]`` ``Z_i``, ``outputs[i]`` ``f_i(Z_i)``, ``psis[i]`` ``dLoss/dZ_i``,
+    ``weight_grads[i]`` ``dW_i``, ``bias_grads[i]`` ``db_i``; and the loss."""
+
+    inputs: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    sums: list[np.ndarray]
+    outputs: list[np.ndarray]
+    psis: list[np.ndarray]
+    weight_grads: list[np.ndarray]
+    bias_grads: list[np.ndarray]
+    targets: np.ndarray
+    loss: float
+    learning_rate: float
+
+
+def training_step(net: Network, X: Any, y: Any, learning_rate: float = 0.1) -> TrainingStep:
+    """Compute (without applying) one step of gradient descent on ``(X, y)``;
+    ``X`` is ``(n_samples, sizes[0])``, ``y`` targets as for ``fit``."""
+    ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool)
+    if not ok or not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    X, Y, _, _ = net._prepare(X, y)
+    trace = net.forward(X)
+    psis = backward_phase(net, trace, Y)
+    per_sample = net.loss.per_sample(Y, trace.outputs[-1], trace.sums[-1], net.activations[-1])
+    return TrainingStep(
+        inputs=trace.inputs, weights=[W.copy() for W in net.weights],
+        biases=[b.copy() for b in net.biases], sums=trace.sums, outputs=trace.outputs,
+        psis=psis, weight_grads=[Xi.T @ psi for Xi, psi in zip(trace.inputs, psis, strict=True)],
+        bias_grads=[psi.sum(axis=0) for psi in psis], targets=Y,
+        loss=float(np.mean(per_sample)), learning_rate=float(learning_rate),
+    )
+
+
+def explain(net: Network, X: Any, y: Any, *, learning_rate: float = 0.1, apply: bool = False,
+            file: IO[str] | None = None) -> str:
+    """Print one full training step on ``(X, y)`` and return the text.
+
+    ``X`` is ``(n_samples, sizes[0])``; ``y`` targets as for ``fit``. The step
+    uses the network's own loss and plain gradient descent at
+    ``learning_rate``; with ``apply=True`` the update is made to the network,
+    otherwise the network is unchanged. Dropout is not applied. Printed to
+    ``file`` (standard output by default).
+    """
+    step = training_step(net, X, y, learning_rate)
+    text = format_step(net, step)
+    print(text, file=file or sys.stdout)
+    if apply:
+        for W, b, dW, db in zip(net.weights, net.biases, step.weight_grads, step.bias_grads,
+                                strict=True):
+            W -= net.dtype.type(learning_rate) * dW
+            b -= net.dtype.type(learning_rate) * db
+    return text
+
+
+def format_step(net: Network, step: TrainingStep) -> str:
+    """The printable explanation of a :class:`TrainingStep`."""
+    n, L = len(step.targets), net.n_layers
+    lr = f"{step.learning_rate:g}"
+    lines = [f"one training step: Network {' -> '.join(map(str, net.sizes))}, loss "
+             f"{net.loss.name}, {n} sample{'s' * (n != 1)}, plain gradient descent, "
+             f"learning rate {lr}"]
+    if any(net.dropout):
+        lines.append("(dropout is not applied in this explanation)")
+    lines += ["", "forward phase: Z_i = X_i @ W_i + b_i, then X_{i+1} = f_i(Z_i)"]
+    for i in range(L):
+        f = net.activations[i].label
+        lines.append(f"layer {i} ({f})")
+        lines += _show(f"X_{i}", step.inputs[i])
+        lines += _show(f"W_{i}", step.weights[i])
+        lines += _show(f"b_{i}", step.biases[i])
+        lines += _show(f"Z_{i} = X_{i} @ W_{i} + b_{i}", step.sums[i])
+        lines += _show(f"X_{i + 1} = {f}(Z_{i})", step.outputs[i])
+    lines += _show("targets y", step.targets, indent="")
+    lines.append(f"loss ({net.loss.name}, mean over {n} sample{'s' * (n != 1)}) = "
+                 f"{_number(step.loss)}")
+    lines += ["", "backward phase: psi_i = dLoss/dZ_i, dW_i = X_i.T @ psi_i, db_i = psi_i "
+              "summed over rows, psi_{i-1} = f'_{i-1}(Z_{i-1}) * (psi_i @ W_i.T)"]
+    for i in range(L - 1, -1, -1):
+        lines.append(f"layer {i}")
+        if i == L - 1:
+            how = f"dLoss/dZ_{i} (from the loss and {net.activations[i].label}')"
+        else:
+            how = f"{net.activations[i].label}'(Z_{i}) * (psi_{i + 1} @ W_{i + 1}.T)"
+        lines += _show(f"psi_{i} = {how}", step.psis[i])
+        lines += _show(f"dW_{i} = X_{i}.T @ psi_{i}", step.weight_grads[i])
+        lines += _show(f"db_{i} = psi_{i} summed over rows", step.bias_grads[i])
+    lines += ["", f"update: W_i <- W_i - {lr} * dW_i, b_i <- b_i - {lr} * db_i"]
+    for i in range(L):
+        lines.append(f"layer {i}")
+        lines += _show(f"W_{i} - {lr} * dW_{i}",
+                       step.weights[i] - step.learning_rate * step.weight_grads[i])
+        lines += _show(f"b_{i} - {lr} * db_{i}",
+                       step.biases[i] - step.learning_rate * step.bias_grads[i])
+    return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return f"{float(value):.{DIGITS}g}"
+
+
+def _show(label: str, a: np.ndarray, indent: str = INDENT) -> list[str]:
+    """``label shape`` then the values (small arrays) or summary statistics."""
+    head = f"{indent}{label}  shape {a.shape}"
+    if a.size > MAX_VALUES:
+        values = a.astype(np.float64)
+        return [f"{head}  mean {_number(values.mean())}  std {_number(values.std())}  "
+                f"min {_number(values.min())}  max {_number(values.max())}"]
+    text = np.array2string(np.asarray(a, dtype=np.float64), separator=", ",
+                           formatter={"float_kind": _number}, max_line_width=92)
+    if "\n" not in text and len(head) + len(text) < 100:
+        return [f"{head}  {text}"]
+    return [head, *(f"{indent}{INDENT}{row}" for row in text.splitlines())]
+
+
+def step_summary(step: TrainingStep) -> dict[str, Any]:
+    """A JSON-able record of the step: each array as values (small ones) or
+    shape and statistics (large ones)."""
+    def record(a: np.ndarray) -> dict[str, Any]:
+        values = np.asarray(a, dtype=np.float64)
+        out: dict[str, Any] = {"shape": list(a.shape)}
+        if a.size <= MAX_VALUES:
+            out["values"] = values.tolist()
+        else:
+            out |= {"mean": float(values.mean()), "std": float(values.std()),
+                    "min": float(values.min()), "max": float(values.max())}
+        return out
+
+    layers = []
+    for i in range(len(step.weights)):
+        layers.append({
+            "layer": i, "X": record(step.inputs[i]), "W": record(step.weights[i]),
+            "b": record(step.biases[i]), "Z": record(step.sums[i]),
+            "A": record(step.outputs[i]), "psi": record(step.psis[i]),
+            "dW": record(step.weight_grads[i]), "db": record(step.bias_grads[i]),
+        })
+    return {"loss": step.loss, "learning_rate": step.learning_rate, "layers": layers}

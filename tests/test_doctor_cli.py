@@ -1,0 +1,175 @@
+"""``steepest diagnose``, ``lr-find``, ``overfit-check`` and ``explain``, run in a
+subprocess as a user runs them; and the README's doctor transcripts, re-run so
+the documentation cannot drift from what the commands print."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+ENV = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                    "MKL_NUM_THREADS": "1"}
+TUTORIAL = ["--data", "xor", "--layers", "1000,1000", "--activation", "sigmoid", "--init",
+            "uniform01", "--loss", "sse", "--optimizer", "sgd", "--lr", "0.01"]
+
+
+def run(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "steepest.cli", *map(str, args)], cwd=cwd,
+                          env=ENV, capture_output=True, text=True, timeout=300, check=False)
+
+
+def run_ok(*args: object, cwd: Path, code: int = 0) -> str:
+    result = run(*args, cwd=cwd)
+    assert result.returncode == code, (result.stdout[-2000:], result.stderr)
+    assert result.stderr == ""
+    return result.stdout
+
+
+def run_json(*args: object, cwd: Path, code: int = 0) -> dict:
+    out = run_ok(*args, "--json", cwd=cwd, code=code)
+    assert out.count("\n") == 1, out
+    return json.loads(out)
+
+
+def user_error(*args: object, cwd: Path) -> str:
+    result = run(*args, cwd=cwd)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    return result.stderr
+
+
+@pytest.fixture(scope="module")
+def xor_model(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("doctor")
+    run_ok("train", "--data", "xor", "--epochs", "20", "--out", folder / "xor.npz", "--json",
+           cwd=folder)
+    return folder / "xor.npz"
+
+
+def test_diagnose_reports_the_tutorial_network_s_failure(tmp_path):
+    out = run_ok("diagnose", *TUTORIAL, cwd=tmp_path)
+    assert "ERROR   no gradient reaches the weights" in out
+    assert out.rstrip().endswith("verdict: not healthy (1 error, 1 warning, 0 notes)")
+    report = run_json("diagnose", *TUTORIAL, cwd=tmp_path)
+    assert report["healthy"] is False and report["data"] == "xor"
+    assert [f["code"] for f in report["findings"]] == ["no_gradient", "saturated_units"]
+    assert [layer["saturated"] for layer in report["layers"]] == [0.0, 1.0, 1.0]
+    assert report["optimizer"] == "sgd" and report["learning_rate"] == 0.01
+
+
+def test_diagnose_a_saved_model_leaves_the_file_alone(tmp_path, xor_model):
+    before = xor_model.read_bytes()
+    report = run_json("diagnose", xor_model, "--steps", "2", cwd=tmp_path)
+    assert xor_model.read_bytes() == before
+    assert report["samples"] == 4 and len(report["losses"]) == 3
+    assert report["optimizer"] == "adam"                      # the model's own
+    assert run_json("diagnose", xor_model, "--optimizer", "sgd", "--lr", "0.5",
+                    cwd=tmp_path)["learning_rate"] == 0.5
+
+
+def test_activation_with_parameters(tmp_path):
+    report = run_json("diagnose", "--data", "xor", "--layers", "8",
+                      "--activation", "sigmoid(c=0.01)", cwd=tmp_path)
+    assert report["layers"][0]["activation"] == "sigmoid(c=0.01)"
+    assert "c must be a positive number" in user_error(
+        "diagnose", "--activation", "sigmoid(c=-1)", cwd=tmp_path)
+    assert "unknown activation 'swish'" in user_error(
+        "explain", "--activation", "swish", cwd=tmp_path)
+    assert "softmax belongs on the output layer" in user_error(
+        "lr-find", "--activation", "softmax", cwd=tmp_path)
+
+
+def test_network_flags_cannot_be_combined_with_a_model(tmp_path, xor_model):
+    message = user_error("diagnose", xor_model, "--layers", "8", cwd=tmp_path)
+    assert "--layers builds a new network" in message and "xor.npz" in message
+    assert "missing.npz: no such model file" in user_error(
+        "overfit-check", tmp_path / "missing.npz", cwd=tmp_path)
+
+
+def test_lr_find_prints_the_suggestion_and_writes_the_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    args = ("lr-find", "--data", "moons", "--layers", "8", "--steps", "40")
+    out = run_ok(*args, "--plot", "lr.png", cwd=tmp_path)
+    assert re.search(r"^suggested learning rate: [0-9.e-]+ ", out, re.M)
+    assert f"plot saved to {(tmp_path / 'lr.png').resolve()}" in out
+    assert (tmp_path / "lr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = run_json(*args, cwd=tmp_path)
+    assert 1e-6 <= report["suggestion"] <= 1.0 and report["plot"] is None
+    assert len(report["learning_rates"]) == len(report["losses"]) <= 40
+    assert "cannot write" in user_error(*args, "--plot", tmp_path / "no" / "lr.png",
+                                        cwd=tmp_path)
+
+
+def test_overfit_check_exit_codes(tmp_path):
+    out = run_ok("overfit-check", "--data", "xor", "--layers", "8", cwd=tmp_path)
+    assert "PASSED" in out
+    report = run_json("overfit-check", *TUTORIAL, "--epochs", "10", cwd=tmp_path, code=1)
+    assert report["passed"] is False and report["samples"] == 4 and report["epochs"] == 10
+    assert report["final_loss"] == pytest.approx(report["initial_loss"])
+
+
+def test_explain_prints_one_step(tmp_path, xor_model):
+    out = run_ok("explain", "--data", "xor", "--layers", "2", "--loss", "sse", "--lr", "0.5",
+                 cwd=tmp_path)
+    assert out.startswith("one training step: Network 2 -> 2 -> 2, loss sse, 1 sample")
+    for marker in ("forward phase", "backward phase", "update: W_i <- W_i - 0.5 * dW_i"):
+        assert marker in out
+    report = run_json("explain", xor_model, "--samples", "4", cwd=tmp_path)
+    layer = report["layers"][0]
+    assert layer["X"]["shape"] == [4, 2] and layer["W"]["shape"] == [2, 4]
+    assert set(layer) == {"layer", "X", "W", "b", "Z", "A", "psi", "dW", "db"}
+    assert report["learning_rate"] == 0.1
+
+
+# ---------------------------------------------------------------------- README transcripts
+
+
+def readme_transcripts(command: str) -> list[tuple[list[str], list[str]]]:
+    """Each ``$ steepest COMMAND ...`` of the README's text blocks: its arguments and
+    the lines printed after it."""
+    found = []
+    for block in re.findall(r"```text\n(.*?)```", README.read_text(), re.S):
+        lines = block.rstrip("\n").split("\n")
+        if lines[0].startswith(f"$ steepest {command} "):
+            found.append((shlex.split(lines[0])[3:], lines[1:]))
+    return found
+
+
+def test_readme_doctor_output_is_what_the_command_prints(tmp_path):
+    transcripts = readme_transcripts("diagnose")
+    assert len(transcripts) == 2
+    for args, shown in transcripts:
+        printed = run_ok("diagnose", *args, cwd=tmp_path).rstrip("\n").split("\n")
+        # The findings and the verdict word for word; before them, the header lines
+        # and each table row's layer, activation, shape and saturated/dead columns
+        # (the other figures are rounded floats).
+        start = shown.index("findings:") if "findings:" in shown else shown.index(
+            "findings: none")
+        assert shown[start:] == printed[printed.index(shown[start]):]
+        if shown[0] == "...":
+            continue
+        assert shown[:2] == printed[:2]
+        rows = [line for line in shown if re.match(r"^\d+ {2,}[a-z]", line)]
+        printed_rows = [line for line in printed if re.match(r"^\d+ {2,}[a-z]", line)]
+        assert len(rows) == len(printed_rows) == 3
+        for row, printed_row in zip(rows, printed_rows, strict=True):
+            cells, printed_cells = row.split(), printed_row.split()
+            assert cells[:4] + cells[-2:] == printed_cells[:4] + printed_cells[-2:]
+    assert "no gradient reaches the weights" in "\n".join(transcripts[0][1])
+    assert "findings: none" in transcripts[1][1]
+
+
+def test_readme_lr_find_output_is_what_the_command_prints(tmp_path):
+    pytest.importorskip("matplotlib")
+    [(args, shown)] = readme_transcripts("lr-find")
+    printed = run_ok("lr-find", *args, cwd=tmp_path).rstrip("\n").split("\n")
+    assert shown[:3] == printed[:3]
+    assert (tmp_path / "lr.png").is_file()
