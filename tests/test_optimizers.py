@@ -465,3 +465,27 @@ def test_fit_uses_scheduled_lr_for_the_step():
     grads = np.concatenate([g.ravel() for g in net.gradients(X, y)])
     net.fit(X, y, epochs=1, batch_size=None)
     np.testing.assert_allclose(before - net.params, 0.8 * 0.25 * grads, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_block_wise_updates_equal_one_pass_over_the_whole_vector(name, monkeypatch):
+    from steepest import optimizers
+
+    rng = np.random.default_rng(0)
+    n = 3 * optimizers.UPDATE_BLOCK + 5  # several blocks and a short last one
+    grads = [rng.standard_normal(n).astype(np.float32) for _ in range(3)]
+    start = rng.standard_normal(n).astype(np.float32)
+
+    def run(block: int) -> tuple[np.ndarray, dict]:
+        monkeypatch.setattr(optimizers, "UPDATE_BLOCK", block)
+        optimizer, params = optimizers.get_optimizer(name), start.copy()
+        for g in grads:
+            optimizer.update(params, g)
+        return params, optimizer.state
+
+    blocked, blocked_state = run(optimizers.UPDATE_BLOCK)
+    whole, whole_state = run(10 * n)
+    np.testing.assert_array_equal(blocked, whole)
+    for key, values in whole_state.items():
+        np.testing.assert_array_equal(blocked_state[key], values)
+    assert not np.array_equal(blocked, start)
