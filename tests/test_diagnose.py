@@ -313,9 +313,15 @@ def test_an_optimizer_object_is_used_fresh_at_the_given_rate(blobs):
 def test_weights_all_equal_are_flagged_as_symmetric(blobs):
     X, y = blobs
     net = Network([5, 8, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
-    net.weights[1][...] = 0.0
+    for W in net.weights:       # every hidden unit: same incoming, bias and outgoing weights
+        W[...] = 0.0
     result = diagnose(net, X, y)
     finding = next(f for f in result.findings if f.code == "symmetric_weights")
-    assert finding.layers == [1] and finding.severity == "error" and "init=" in finding.fix
+    assert finding.layers == [0, 1] and finding.severity == "error" and "init=" in finding.fix
+    # Units of layer 1 that share incoming weights and bias but not outgoing ones get
+    # different error signals: they drift apart, so they are not twins.
+    net.weights[2][...] = np.arange(16.0).reshape(8, 2) / 16
+    again = diagnose(net, X, y)
+    assert next(f for f in again.findings if f.code == "symmetric_weights").layers == [0]
     fresh = Network([5, 8, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
     assert "symmetric_weights" not in diagnose(fresh, X, y).codes()

@@ -49,6 +49,8 @@ EXPLODING = 1e2
 EXPLODING_RATIO = 10.0
 #: Gradients below this fraction of the weights everywhere (|dW| / |W|) are "no gradient".
 NO_GRADIENT = 1e-10
+#: A loss at or below this, with no gradient, means the network has converged (not an error).
+CONVERGED_LOSS = 1e-8
 #: Inputs with an absolute value above this are not scaled.
 INPUT_SCALE = 10.0
 #: The loss after the test steps above this multiple of the first loss "rose".
@@ -122,9 +124,12 @@ def _norm(a: np.ndarray) -> float:
 
 
 def _ratio(top: float, bottom: float) -> float:
+    """``top / bottom``; 0 when both are 0; NaN ("no data") when only ``bottom`` is:
+    a change to weights that are all 0 (a zero-initialised layer) has no size
+    relative to them, and must not read as an infinitely large one."""
     if bottom > 0:
         return top / bottom
-    return 0.0 if top == 0 else math.inf
+    return 0.0 if top == 0 else math.nan
 
 
 def _pick_rows(n: int, size: int, seed: int) -> np.ndarray:
@@ -144,6 +149,8 @@ class LayerStats:
     - ``weight_norm`` ``|W|``, ``grad_norm`` ``|dW|`` and ``grad_ratio``
       ``|dW| / |W|``, at the network's current weights.
     - ``update_ratios``: ``|W_after - W_before| / |W_before|``, one per test step.
+      ``grad_ratio`` is NaN ("no data") where ``|W|`` is 0 but ``|dW|`` is not; the
+      update ratios are NaN for a layer whose weights start all 0.
     - ``signal``: the error signal reaching the layer, the root mean square of
       ``psi_i = dLoss/dZ_i`` per sample (what vanishes or explodes).
     - ``mean_abs_sum``, ``max_abs_sum``: mean and largest ``|Z|`` of the batch.
@@ -167,8 +174,10 @@ class LayerStats:
 
     @property
     def update_ratio(self) -> float:
-        """Mean update-to-weight ratio over the test steps (NaN if none ran)."""
-        return float(np.mean(self.update_ratios)) if self.update_ratios else math.nan
+        """Mean update-to-weight ratio over the test steps that have one (NaN if
+        none: no step ran, or the weights were all 0 before each)."""
+        known = [r for r in self.update_ratios if not math.isnan(r)]
+        return float(np.mean(known)) if known else math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -341,7 +350,11 @@ def _measure(net: Network, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray, s
         if not math.isfinite(loss):
             return layers, losses
         for stats, W_old, W_new in zip(layers, before, net.weights, strict=True):
-            stats.update_ratios.append(_ratio(_norm(W_new - W_old), _norm(W_old)))
+            # Weights that started all 0 only have the size the steps gave them (the
+            # ratio is 1/k at step k whatever the rate): no measure of the step size.
+            ratio = (math.nan if stats.weight_norm == 0
+                     else _ratio(_norm(W_new - W_old), _norm(W_old)))
+            stats.update_ratios.append(ratio)
     losses.append(net.evaluate(X, Y)["loss"])
     return layers, losses
 
@@ -383,6 +396,12 @@ def _findings(net: Network, X: np.ndarray, layers: list[LayerStats], losses: lis
     found: list[Finding] = []
     for check in (_inputs_finding, _symmetry_finding, _unit_findings, _gradient_findings):
         found += check(net, X, layers)
+    if math.isfinite(losses[0]) and losses[0] <= CONVERGED_LOSS:
+        # No gradient at a loss of ~0 is a minimum reached, not a blocked backward phase.
+        found = [Finding("converged", "info",
+                         f"the loss is {losses[0]:.2g} and no gradient is left: the network "
+                         "already fits these rows", "nothing to fix; train on more data or stop")
+                 if f.code == "no_gradient" else f for f in found]
     found += _learning_rate_findings(layers, losses, optimizer, found)
     return found
 
@@ -399,14 +418,24 @@ def _inputs_finding(net: Network, X: np.ndarray, layers: list[LayerStats]) -> li
 
 
 def _symmetry_finding(net: Network, X: np.ndarray, layers: list[LayerStats]) -> list[Finding]:
-    # Units with identical incoming weights get identical gradients: they stay twins.
-    twins = [i for i, W in enumerate(net.weights) if W.shape[1] > 1 and (W[:, :1] == W).all()]
+    # Hidden units with the same incoming weights, the same bias AND the same outgoing
+    # weights compute the same output and receive the same error signal, so they get the
+    # same gradients and stay twins. Equal incoming weights alone are not enough: units
+    # whose outgoing weights differ get different signals and drift apart. The output
+    # layer is never symmetric in this sense: its units are told apart by their targets.
+    twins = []
+    for i in range(net.n_layers - 1):
+        W, b, W_next = net.weights[i], net.biases[i], net.weights[i + 1]
+        # One row per unit of layer i: (incoming weights, bias, outgoing weights).
+        units = np.hstack([W.T, b.reshape(-1, 1), W_next])
+        if len(units) > 1 and (units[:1] == units).all():
+            twins.append(i)
     if not twins:
         return []
     return [Finding(
         "symmetric_weights", "error",
-        f"every unit of layer {', '.join(map(str, twins))} has the same incoming weights, so "
-        "they compute and learn the same thing (as with weights all 0)",
+        f"every unit of layer {', '.join(map(str, twins))} has the same incoming weights, bias "
+        "and outgoing weights, so they compute and learn the same thing (as with weights all 0)",
         "initialise the weights at random: init='glorot' or init='he'", twins)]
 
 
@@ -447,7 +476,8 @@ def _gradient_findings(net: Network, X: np.ndarray, layers: list[LayerStats]
         return [Finding("exploding_gradients", "error", "the gradient is NaN or infinite",
                         "use a smaller learning rate, clip_norm=1.0 in fit, and Glorot/He init",
                         [s.index for s in layers if not math.isfinite(s.grad_norm)])]
-    if max(s.grad_ratio for s in layers) < NO_GRADIENT:
+    # A NaN ratio (weights all 0, gradient not) is a gradient present, so it fails `<`.
+    if all(s.grad_ratio < NO_GRADIENT for s in layers):
         return [Finding(
             "no_gradient", "error",
             "no gradient reaches the weights (the largest |dW|/|W| is "
@@ -498,7 +528,8 @@ def _learning_rate_findings(layers: list[LayerStats], losses: list[float],
         return [Finding("loss_rises", "warning",
                         f"the loss rose from {losses[0]:.4g} to {losses[-1]:.4g} in "
                         f"{len(losses) - 1} steps at learning rate {lr:g}", fix)]
-    ratios = [s.update_ratio for s in layers]
+    # NaN ratios (steps from weights all 0) say nothing about the step size.
+    ratios = [s.update_ratio for s in layers if not math.isnan(s.update_ratio)]
     big = [s for s in layers if s.update_ratio > UPDATE_TOO_BIG]
     if big:
         what = ", ".join(f"layer {s.index} {s.update_ratio:.2g}" for s in big)
@@ -506,8 +537,8 @@ def _learning_rate_findings(layers: list[LayerStats], losses: list[float],
                         f"each step changes the weights by more than {UPDATE_TOO_BIG:.0%} of "
                         f"their size ({what}; about 1e-3 is typical)", fix,
                         [s.index for s in big])]
-    blocked = any(f.code in ("no_gradient", "vanishing_gradients") for f in found)
-    if not blocked and max(ratios) < UPDATE_TOO_SMALL:
+    blocked = any(f.code in ("no_gradient", "vanishing_gradients", "converged") for f in found)
+    if not blocked and ratios and max(ratios) < UPDATE_TOO_SMALL:
         return [Finding("small_updates", "info",
                         f"each step changes the weights by less than {max(ratios):.1e} of their "
                         "size (about 1e-3 is typical): training will be slow",
@@ -523,7 +554,8 @@ class LRFindResult:
     """The learning-rate range test: ``losses[i]`` is the loss of the batch
     that was then stepped with ``learning_rates[i]``; ``smoothed`` its
     exponential moving average; ``suggestion`` the suggested rate (see
-    :func:`lr_find`); ``min_loss_rate`` the rate at the smoothed minimum."""
+    :func:`lr_find`); ``min_loss_rate`` the rate at the smoothed minimum (the
+    first ``SKIP_START`` steps aside)."""
 
     learning_rates: np.ndarray
     losses: np.ndarray
@@ -536,7 +568,8 @@ class LRFindResult:
         lines = [f"learning-rate range test: {len(self.learning_rates)} steps from "
                  f"{self.learning_rates[0]:.3g} to {self.learning_rates[-1]:.3g}"
                  + (" (stopped early: the loss exploded)" if self.stopped_early else "")]
-        lines.append(f"lowest smoothed loss {float(np.min(self.smoothed)):.4g} at learning rate "
+        lowest = float(self.smoothed[np.searchsorted(self.learning_rates, self.min_loss_rate)])
+        lines.append(f"lowest smoothed loss {lowest:.4g} at learning rate "
                      f"{self.min_loss_rate:.3g}")
         lines.append(f"suggested learning rate: {self.suggestion:.3g} (where the smoothed loss "
                      "falls fastest)")
@@ -603,10 +636,11 @@ def lr_find(
 
     The suggestion is the rate where the smoothed loss (an exponential moving
     average with factor ``smoothing``, bias-corrected) falls fastest against
-    ``log(lr)``, looking only before its minimum and after the first
-    ``SKIP_START`` steps (at most a tenth): there the rate is large enough to
-    make progress and still well below the point of divergence. With too few
-    points before the minimum it is a tenth of the minimum's rate.
+    ``log(lr)``, looking only strictly before its minimum and after the first
+    ``SKIP_START`` steps (at most a tenth; the minimum is looked for after them
+    too): there the rate is large enough to make progress and still well below
+    the point of divergence. With too few points before the minimum it is a
+    tenth of the minimum's rate, but never below ``start``.
     """
     start, stop = _positive(start, "start"), _positive(stop, "stop")
     if start >= stop:
@@ -654,15 +688,18 @@ def _batches(n: int, size: int, rng: np.random.Generator):
 
 
 def _suggest(rates: np.ndarray, smoothed: np.ndarray) -> tuple[float, float]:
-    """(suggestion, rate of the smoothed minimum); see :func:`lr_find`."""
-    lowest = int(np.argmin(smoothed))
-    best = float(rates[lowest])
-    # The first points are single noisy batches (the average has barely started).
+    """(suggestion, rate of the smoothed minimum) for ``rates`` and ``smoothed``
+    ``(n,)``; see :func:`lr_find`. Both lie within ``[rates[0], rates[-1]]``."""
+    # The first points are single noisy batches (the average has barely started):
+    # neither the minimum nor the steepest slope is looked for among them.
     skip = min(SKIP_START, len(rates) // 10)
+    lowest = skip + int(np.argmin(smoothed[skip:]))
+    best = float(rates[lowest])
     if lowest - skip < 3:
-        return best / 10, best
+        return max(best / 10, float(rates[0])), best
     slopes = np.gradient(smoothed[skip : lowest + 1], np.log(rates[skip : lowest + 1]))
-    return float(rates[skip + int(np.argmin(slopes))]), best
+    # slopes[-1] is the minimum's own point: the suggestion lies strictly before it.
+    return float(rates[skip + int(np.argmin(slopes[:-1]))]), best
 
 
 # --------------------------------------------------------------------------- overfit_check
@@ -672,7 +709,8 @@ def _suggest(rates: np.ndarray, smoothed: np.ndarray) -> tuple[float, float]:
 class OverfitResult:
     """Whether the network could fit a handful of rows: ``passed`` when the
     final loss is at most ``max(atol, rtol * initial_loss)``; ``losses`` one per
-    epoch (before its step); ``diverged`` if the loss became NaN."""
+    epoch (before its step); ``epochs`` those run (fewer than asked for if the
+    loss diverged); ``diverged`` if the loss became NaN."""
 
     passed: bool
     initial_loss: float
@@ -739,5 +777,6 @@ def overfit_check(
         diverged, losses = True, list(work.history["loss"])
     final = math.inf if diverged else work.evaluate(X, Y)["loss"]
     passed = not diverged and final <= max(atol, rtol * initial)
-    return OverfitResult(passed, initial, final, len(X), epochs, losses, diverged)
+    # The epochs actually run: fewer than asked for when the loss diverged.
+    return OverfitResult(passed, initial, final, len(X), len(losses), losses, diverged)
 

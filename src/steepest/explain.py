@@ -155,7 +155,8 @@ def format_step(net: Network, step: TrainingStep) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{float(value):.{DIGITS}g}"
+    # + 0.0 turns -0.0 (a product with a zero weight, say) into 0.0: no "-0" printed.
+    return f"{float(value) + 0.0:.{DIGITS}g}"
 
 
 def _show(label: str, a: np.ndarray, indent: str = INDENT) -> list[str]:

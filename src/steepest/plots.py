@@ -104,6 +104,9 @@ def _labels(y: Any, name: str = "y") -> np.ndarray:
                          f"{y.shape}")
     if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
         raise DataError(f"{name} must hold whole-number class labels")
+    if y.size and y.min() < 0:
+        # A negative label would silently pick a colour from the end of the palette.
+        raise DataError(f"{name} must hold class labels 0, 1, ..., got {y.min():g}")
     return y.astype(np.int64)
 
 
@@ -121,6 +124,11 @@ def _check_rows(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ShapeError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
     if len(X) == 0:
         raise DataError("X has no rows")
+    # Checked here, before any prediction, so the message counts X's values (not a grid's).
+    bad = int(np.count_nonzero(~np.isfinite(X))) if X.dtype.kind in "fc" else 0
+    if bad:
+        raise DataError(f"X must be finite, found {bad} NaN or infinite values "
+                        f"(of {X.size})")
     y = _labels(y)
     if len(y) != len(X):
         raise ShapeError(f"X has {len(X)} rows but y has {len(y)}")
@@ -452,14 +460,23 @@ def plot_error_surface(net: Network, X: np.ndarray, y: np.ndarray,
     descent took across it.
 
     ``path`` is a :class:`~steepest.callbacks.WeightPath` recorded during
-    ``fit`` (its weights are used when ``first``/``second`` are not given) or
-    an array ``(n_points, 2)``. The surface is :func:`error_surface` around the
+    ``fit`` (its weights are used when ``first``/``second`` are not given;
+    given, they must be the path's, else ConfigError) or an array
+    ``(n_points, 2)``. The surface is :func:`error_surface` around the
     network's current weights: for a network with more than these two weights,
     the others are held at their current (usually trained) values, so the path
     is exact only where they were already close to them. ``limits`` defaults to
     the path's extent plus ``margin`` on each side.
     """
     if isinstance(path, WeightPath):
+        # The path's coordinates are values of its own two weights: drawn over two others
+        # it would be a picture of nothing.
+        pairs = (("first", first, path.first), ("second", second, path.second))
+        for name, given, own in pairs:
+            if given is not None and weight_index(net, given) != weight_index(net, own):
+                raise ConfigError(f"{name}={tuple(given)} differs from the WeightPath's "
+                                  f"{name}={tuple(own)}: leave it out, or record a WeightPath "
+                                  "of the weights you want")
         first, second = first or path.first, second or path.second
         points = path.path
     else:
