@@ -8,7 +8,7 @@ import pytest
 import steepest
 from steepest.augment import ImageAugmenter, _blur_matrix
 from steepest.datasets import load_digits
-from steepest.errors import ConfigError, ShapeError
+from steepest.errors import ConfigError, DataError, ShapeError
 
 
 class FixedDraws:
@@ -183,3 +183,59 @@ def test_augment_must_be_callable_and_keep_the_shape():
     with pytest.raises(ShapeError, match=r"augment must return a batch of shape \(32, 64\), "
                                          r"got \(32, 63\)"):
         net.fit(X, y, batch_size=32, augment=lambda Xb, rng: Xb[:, :63])
+
+
+# ---------------------------------------------------------------------- edge cases
+# (from the review of issue 6)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int64])
+def test_integer_images_are_interpolated_and_rounded_in_their_dtype(dtype):
+    augmenter = ImageAugmenter((8, 8), shift=0.5, rotation=10, scale=0.1)
+    X = np.random.default_rng(0).integers(0, 17, (4, 64)).astype(dtype)
+    out = augmenter(X, np.random.default_rng(1))
+    expected = augmenter(X.astype(np.float64), np.random.default_rng(1))
+    assert out.dtype == dtype and out.shape == X.shape
+    np.testing.assert_array_equal(out, np.rint(expected))  # the nearest whole value
+    assert not np.array_equal(out, X)
+
+
+def test_integer_images_stay_in_their_dtype_range():
+    # A fill outside uint8's range is clipped to it, not wrapped around.
+    augmenter = ImageAugmenter((6, 6), shift=3, rotation=0, scale=0, fill=300)
+    X = np.full((5, 36), 7, dtype=np.uint8)
+    out = augmenter(X, np.random.default_rng(0))
+    assert out.dtype == np.uint8 and set(np.unique(out)) <= set(range(7, 256))
+    assert (out == 255).any()
+    flags = augmenter(X > 0, np.random.default_rng(0))
+    assert flags.dtype == bool and flags.all()
+
+
+def test_non_numeric_images_are_refused():
+    with pytest.raises(DataError, match=r"numeric pixels .* got dtype <U1"):
+        ImageAugmenter((2, 2))(np.full((1, 4), "a"), np.random.default_rng(0))
+
+
+def test_augmenter_edge_cases():
+    rng = np.random.default_rng(0)
+    augmenter = ImageAugmenter((8, 8), elastic_alpha=3, elastic_sigma=1)
+    X = rng.random((5, 64)).astype(np.float32)
+    assert augmenter(X[:1], rng).shape == (1, 64)
+    assert augmenter(X.astype(np.float64), rng).dtype == np.float64
+    # Non-square: no distortion is the identity, mirroring flips columns.
+    image = np.arange(15, dtype=np.float32).reshape(1, 15)
+    np.testing.assert_array_equal(ImageAugmenter((3, 5), shift=0, rotation=0, scale=0)(
+        image, rng), image)
+    mirror = ImageAugmenter((3, 5), shift=0, rotation=0, scale=0, mirror=True)
+    for seed in range(6):
+        out = mirror(image, np.random.default_rng(seed)).reshape(3, 5)
+        assert (np.array_equal(out, image.reshape(3, 5))
+                or np.array_equal(out, image.reshape(3, 5)[:, ::-1]))
+    assert ImageAugmenter((4, 7), rotation=20, elastic_alpha=2, mirror=True)(
+        rng.random((3, 28)), rng).shape == (3, 28)
+    # Full-batch and one-row batches in fit.
+    for batch_size in (None, 1):
+        net = steepest.Network([64, 8, 10], activation="relu", loss="cross_entropy", seed=0)
+        history = net.fit(X, np.arange(5), epochs=2, batch_size=batch_size, optimizer="adam",
+                          augment=augmenter)
+        assert len(history) == 2 and np.isfinite(history["loss"]).all()

@@ -232,3 +232,163 @@ def test_random_state_repeats_runs_and_accepts_a_random_state_object(iris):
                                           np.random.RandomState(5)}).fit(X, y).network_.seed
              for _ in range(2)]
     assert drawn[0] == drawn[1] and isinstance(drawn[0], int)
+
+
+# ---------------------------------------------------------------------- edge cases
+# (from the review of issue 6)
+
+TINY = {"hidden_layer_sizes": (8,), "epochs": 3, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.array(["a", "b", "c"])[rng.integers(0, 3, 60)]
+    return X, y
+
+
+def test_classifier_takes_a_loss_parameter(labelled):
+    X, y = labelled
+    clf = NetworkClassifier(loss="cross_entropy", **TINY)
+    assert clf.get_params()["loss"] == "cross_entropy"
+    assert NetworkClassifier().get_params()["loss"] == "cross_entropy"
+    assert clf.fit(X, y).network_.loss.name == "cross_entropy"
+    assert clf.network_.output_activation.name == "softmax"
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse"])
+def test_classifier_squared_error_has_sigmoid_outputs_and_learns(iris, loss):
+    X, y = iris
+    clf = make_pipeline(StandardScaler(), NetworkClassifier(loss=loss, **QUICK)).fit(X, y)
+    net = clf[-1].network_
+    assert net.loss.name == loss and net.output_activation.name == "sigmoid"
+    P = clf.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-12)
+    assert (clf.predict(X) == P.argmax(axis=1)).all()
+    # The saved network reads the same classes (argmax of its sigmoid outputs).
+    np.testing.assert_array_equal(net.predict_classes(clf[0].transform(X)), clf.predict(X))
+    assert clf.score(X, y) > 0.8
+
+
+def test_classifier_loss_must_fit_the_targets(labelled):
+    X, y = labelled
+    with pytest.raises(ConfigError, match="loss must be one of 'cross_entropy', "
+                       "'binary_cross_entropy', 'mse', 'sse', got 'hinge'"):
+        NetworkClassifier(loss="hinge", **TINY).fit(X, y)
+    with pytest.raises(ConfigError, match="'binary_cross_entropy' is for multi-label y"):
+        NetworkClassifier(loss="binary_cross_entropy", **TINY).fit(X, y)
+    Y = (X > 0).astype(int)  # multi-label: the default and binary_cross_entropy agree
+    for loss in ("cross_entropy", "binary_cross_entropy"):
+        net = NetworkClassifier(loss=loss, **TINY).fit(X, Y).network_
+        assert (net.loss.name, net.output_activation.name) == ("binary_cross_entropy",
+                                                              "sigmoid")
+    with pytest.raises(ConfigError, match=r"multi-label y .* needs loss='cross_entropy' or "
+                       "'binary_cross_entropy', got 'mse'"):
+        NetworkClassifier(loss="mse", **TINY).fit(X, Y)
+
+
+def test_estimator_cosine_schedule_follows_epochs():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    for epochs in (10, 120):
+        clf = NetworkClassifier(hidden_layer_sizes=(4,), schedule="cosine", epochs=epochs,
+                                batch_size=None, random_state=0).fit(X, y)
+        lr = clf.network_.history["lr"]
+        # Down towards 0 at the last epoch (as `steepest train --schedule cosine`), and
+        # never 0 before the end.
+        assert len(lr) == epochs
+        assert lr[epochs // 2] == pytest.approx(0.5 * lr[0])
+        assert lr[-1] < 0.1 * lr[0]
+        assert all(v > 0 for v in lr[:-1])
+
+
+def test_early_stopping_on_tiny_data_holds_out_one_row():
+    X = np.arange(10.0).reshape(5, 2)
+    y = np.array([0, 1, 0, 1, 0])
+    # 10 % of 5 rows rounds to none: one row is held out, as scikit-learn's MLPClassifier.
+    clf = NetworkClassifier(early_stopping=True, **TINY).fit(X, y)
+    assert len(clf.network_.history["val_loss"]) == clf.n_iter_ == 3
+    # 90 % of 5 rows would leave none to train on: one is kept.
+    NetworkClassifier(early_stopping=True, validation_fraction=0.9, **TINY).fit(X, y)
+    # Small cross-validation folds work too.
+    assert cross_val_score(NetworkClassifier(early_stopping=True, **TINY),
+                           np.arange(24.0).reshape(12, 2), np.arange(12) % 2, cv=2).shape == (2,)
+
+
+def test_early_stopping_errors_name_the_estimator_parameters():
+    X = np.arange(10.0).reshape(5, 2)
+    y = np.array([0, 1, 0, 1, 0])
+    for fraction in (0.0, 1.0, -0.1, "half"):
+        with pytest.raises(ConfigError, match=r"validation_fraction must be a number in "
+                           r"\(0, 1\) with early_stopping=True, got"):
+            NetworkClassifier(early_stopping=True, validation_fraction=fraction,
+                              **TINY).fit(X, y)
+    with pytest.raises(DataError, match="early_stopping=True needs at least 2 rows"):
+        NetworkRegressor(early_stopping=True, **TINY).fit(X[:1], y[:1])
+    # Without early stopping the fraction is not used, and not checked.
+    NetworkClassifier(validation_fraction=0.0, **TINY).fit(X, y)
+
+
+def test_feature_names_from_a_dataframe(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    columns = ["sepal length", "sepal width", "petal length", "petal width"]
+    frame = pd.DataFrame(X, columns=columns)
+    for estimator, target in ((NetworkClassifier(**TINY), y),
+                              (NetworkRegressor(**TINY), X[:, 0])):
+        estimator.fit(frame, target)
+        assert estimator.feature_names_in_.tolist() == columns
+        assert estimator.predict(frame).shape == (150,)
+        renamed = frame.rename(columns={"petal width": "width"})
+        with pytest.raises(ValueError, match="feature names should match"):
+            estimator.predict(renamed)
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            estimator.predict(X)
+    # Fitted on a plain array: no names, and a DataFrame later warns.
+    clf = NetworkClassifier(**TINY).fit(X, y)
+    assert not hasattr(clf, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names"):
+        clf.predict(frame)
+
+
+def test_string_labels_and_wrong_width_and_zero_weights(labelled):
+    X, y = labelled
+    clf = NetworkClassifier(**TINY).fit(X, y)
+    assert set(clf.predict(X)) <= {"a", "b", "c"}
+    assert clf.classes_.tolist() == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="3 features"):
+        clf.predict(X[:, :2])
+    with pytest.raises(ValueError, match="non-zero"):
+        NetworkClassifier(**TINY).fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError, match="non-zero"):
+        NetworkRegressor(**TINY).fit(X, X[:, 0], sample_weight=np.zeros(len(y)))
+
+
+def test_partial_fit_refuses_new_classes(labelled):
+    X, y = labelled
+    clf = NetworkClassifier(**TINY).partial_fit(X, y, classes=["a", "b", "c"])
+    with pytest.raises(DataError, match="not among the classes"):
+        clf.partial_fit(X, np.full(len(y), "d"))
+    with pytest.raises(DataError, match="differs"):
+        clf.partial_fit(X, y, classes=["a", "b", "c", "d"])
+
+
+def test_pickled_estimator_continues_partial_fit_exactly(labelled):
+    X, y = labelled
+    clf = NetworkClassifier(**TINY).fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    clf.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    assert copy.n_iter_ == clf.n_iter_ == 4
+
+
+def test_pipeline_grid_search_over_hidden_layer_sizes(labelled):
+    X, y = labelled
+    search = GridSearchCV(make_pipeline(StandardScaler(), NetworkClassifier(**TINY)),
+                          {"networkclassifier__hidden_layer_sizes": [(), (4,), (8, 4)]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["networkclassifier__hidden_layer_sizes"] in [(), (4,), (8, 4)]
+    assert search.predict_proba(X[:3]).shape == (3, 3)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import steepest
+from steepest.cli import main
 from steepest.datasets import moons, train_test_split
 from steepest.errors import ConfigError
 from steepest.sklearn import NetworkClassifier
@@ -128,6 +129,20 @@ def test_sweep_rejects_bad_settings(data):
         sweep(X, y, GRID, cv=1)
 
 
+def test_sweep_refuses_more_folds_than_a_class_or_the_rows_fill(data):
+    X, y = data
+    keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:3]]  # class 1: 3 rows
+    with pytest.raises(ConfigError, match=r"cv=4 stratified folds need at least 4 rows of "
+                       r"every class; class 1 has 3"):
+        sweep(X[keep], y[keep], "lr=1e-2", fixed=FIXED, cv=4, n_jobs=1)
+    labels = np.array(["no", "yes"])[y[keep]]
+    with pytest.raises(ConfigError, match="class 'yes' has 3"):
+        sweep(X[keep], labels, "lr=1e-2", fixed=FIXED, cv=4, n_jobs=1)
+    assert sweep(X[keep], y[keep], "lr=1e-2", fixed=FIXED, cv=3, n_jobs=1).cv == 3
+    with pytest.raises(ConfigError, match="cv=5 folds need at least 5 rows, got 4"):
+        sweep(X[:4], X[:4, 0], "lr=1e-2", classification=False, fixed=FIXED, cv=5, n_jobs=1)
+
+
 def test_dask_cluster_runs_the_fits_in_its_worker_processes(data):
     distributed = pytest.importorskip("distributed")
     X, y = data
@@ -152,7 +167,8 @@ def test_dask_cluster_runs_the_fits_in_its_worker_processes(data):
 def check_saved_model(report: dict, tmp_path: Path) -> None:
     net = steepest.load(report["model"])
     assert Path(report["model"]) == (tmp_path / "best.npz").resolve()
-    assert net.metadata["sweep"]["best"] == report["best_params"]
+    assert net.metadata["sweep"]["best"] == " ".join(
+        f"{k}={v}" for k, v in report["best_params"].items())
     assert net.metadata["classes"] == ["0", "1"]
     (X, y) = moons(n_samples=1000, seed=0)
     _, X_test, _, y_test = train_test_split(X, y, 0.25, seed=0)
@@ -176,8 +192,8 @@ def test_cli_sweep_loky(loky_report):
         (("layers", layers), ("lr", lr)) for layers in ("8", "16,8") for lr in ("0.001", "0.01")}
     scores = [c["mean_score"] for c in candidates]
     assert scores == sorted(scores, reverse=True) and report["best_score"] == scores[0]
-    assert report["best_params"] == " ".join(f"{k}={v}"
-                                             for k, v in candidates[0]["params"].items())
+    # A dict in the grid's names and notation, as every candidate's params.
+    assert report["best_params"] == candidates[0]["params"]
     check_saved_model(report, folder)
 
 
@@ -218,3 +234,63 @@ def test_cli_sweep_user_errors_are_one_line(tmp_path, args, message):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
     assert message in result.stderr
+
+
+# ---------------------------------------------------------------------- command line, in process
+# (from the review of issue 6)
+
+
+def cli(args, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sweep_bad_scheduler_address_is_one_line(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    code, _, err = cli(["sweep", "--data", "moons", "--grid", "lr=1e-2", "--backend", "dask",
+                        "--scheduler", "notanaddress", "--json"], tmp_path, monkeypatch, capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot connect to the Dask scheduler at 'notanaddress'" in err
+
+
+def test_sweep_too_many_folds_is_one_line(tmp_path, monkeypatch, capsys):
+    # xor: 4 training rows, 2 of each class; the default --cv is 3.
+    code, _, err = cli(["sweep", "--data", "xor", "--grid", "lr=1e-2", "--jobs", 1, "--json"],
+                       tmp_path, monkeypatch, capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "cv=3 stratified folds need at least 3 rows of every class; class 0 has 2" in err
+
+
+@pytest.mark.parametrize(("grid", "message"), [
+    ("layers=8;;16", "layers value ''"),
+    ("lr=0", "lr value '0'"),
+    ("layers=8 layers=16", "given twice"),
+    ("", "grid: empty"),
+])
+def test_sweep_bad_grid_is_one_line(tmp_path, monkeypatch, capsys, grid, message):
+    code, _, err = cli(["sweep", "--data", "moons", "--grid", grid], tmp_path, monkeypatch,
+                       capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_sweep_table_sorted_and_model_loads_and_evaluates(tmp_path, monkeypatch, capsys):
+    code, out, _ = cli(["sweep", "--data", "moons", "--grid", "layers=4;8 lr=1e-3;1e-2",
+                        "--epochs", 3, "--cv", 2, "--jobs", 1, "--json"],
+                       tmp_path, monkeypatch, capsys)
+    assert code == 0
+    report = json.loads(out)
+    scores = [c["mean_score"] for c in report["candidates"]]
+    assert scores == sorted(scores, reverse=True)
+    assert [c["rank"] for c in report["candidates"]] == [1, 2, 3, 4]
+    assert set(report["best_params"]) == {"layers", "lr"}
+    net = steepest.load(report["model"])
+    assert net.sizes[0] == 2 and net.sizes[-1] == 2
+    assert net.sizes[1:-1] == [int(report["best_params"]["layers"])]
+    assert net.metadata["classes"] == ["0", "1"]
+    code, out, _ = cli(["evaluate", report["model"], "--json"], tmp_path, monkeypatch, capsys)
+    assert code == 0
+    assert json.loads(out)["accuracy"] == pytest.approx(report["test_accuracy"])

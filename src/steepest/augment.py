@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ConfigError, ShapeError
+from .errors import ConfigError, DataError, ShapeError
 
 
 class ImageAugmenter:
@@ -85,12 +85,21 @@ class ImageAugmenter:
 
     def __call__(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Distorted copies of the rows of ``X`` ``(m, height * width)``: a new
-        array of the same shape and dtype (``X`` is not changed)."""
+        array of the same shape and dtype (``X`` is not changed). Integer (and
+        boolean) pixels are interpolated in float32 and rounded back to the
+        nearest value their dtype holds."""
         h, w = self.shape
         if X.ndim != 2 or X.shape[1] != h * w:
             raise ShapeError(f"ImageAugmenter{self.shape} expects rows of {h * w} pixels, "
                              f"got an array of shape {X.shape}")
         m = X.shape[0]
+        dtype = X.dtype
+        if dtype.kind not in "fiub":
+            raise DataError(f"ImageAugmenter expects numeric pixels (float, integer or bool), "
+                            f"got dtype {dtype}")
+        if dtype.kind != "f":
+            # Interpolation weights are fractions: in an integer dtype they would be 0.
+            X = X.astype(np.float32)
         rows, cols = self.source_coordinates(m, rng)
         # A frame of background (one pixel before, two after) around each image:
         # with coordinates clipped to [-1, size], all four neighbours of a point
@@ -114,7 +123,12 @@ class ImageAugmenter:
         bottom = flat.take(index)
         bottom += fc * (flat.take(index + 1) - bottom)
         top += fr * (bottom - top)
-        return top.reshape(m, h * w)
+        out = top.reshape(m, h * w)
+        if dtype.kind == "f":
+            return out
+        info = np.iinfo(dtype) if dtype.kind in "iu" else None
+        low, high = (info.min, info.max) if info else (0, 1)  # booleans: 0 and 1
+        return np.clip(np.rint(out), low, high, out=out).astype(dtype)
 
     def source_coordinates(
         self, m: int, rng: np.random.Generator

@@ -11,7 +11,8 @@ Rows are samples: ``X`` is ``(n_samples, n_features)``.
 - :class:`NetworkClassifier`: ``y`` ``(n_samples,)`` labels of any type (two or
   more classes; softmax outputs and cross-entropy), or a 0/1 indicator matrix
   ``(n_samples, n_labels)`` for multi-label problems (sigmoid outputs and
-  binary cross-entropy).
+  binary cross-entropy). For class labels ``loss`` may also be ``"mse"`` or
+  ``"sse"`` (sigmoid outputs learning one-hot targets).
 - :class:`NetworkRegressor`: ``y`` ``(n_samples,)`` or ``(n_samples, n_targets)``
   (identity outputs and mean squared error).
 
@@ -136,17 +137,37 @@ class _NetworkEstimator(BaseEstimator):
         callbacks = [EarlyStopping("val_loss", patience=self.n_iter_no_change)] if early else []
         # A fresh network takes the optimiser settings; a warm one keeps its optimiser
         # (and its moments), so warm_start and partial_fit resume exactly.
+        schedule: Any = self.schedule
+        if schedule == "cosine":  # down to 0 at the last epoch, as `steepest train` does
+            schedule = {"name": "cosine", "epochs": self.epochs}
         optimizer = {"optimizer": self.optimizer, "learning_rate": self.learning_rate,
-                     "schedule": self.schedule} if fresh else {}
+                     "schedule": schedule} if fresh else {}
         self.network_.fit(
             X, Y, epochs=epochs, batch_size=self.batch_size, l2=self.l2,
-            clip_norm=self.clip_norm, validation_split=self.validation_fraction if early else 0.0,
+            clip_norm=self.clip_norm,
+            validation_split=self._validation_split(X.shape[0]) if early else 0.0,
             shuffle=self.shuffle, sample_weight=sample_weight, callbacks=callbacks,
             verbose=self.verbose, **optimizer,
         )
         self.n_iter_ = self.network_.epochs_trained
         self.loss_curve_ = list(self.network_.history["loss"])
         return self
+
+    def _validation_split(self, n_samples: int) -> float:
+        """The share of ``n_samples`` rows held out for early stopping:
+        ``validation_fraction`` of them, but at least one row and never all (as
+        scikit-learn's MLPClassifier does), so small data and small CV folds work."""
+        fraction = self.validation_fraction
+        if (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
+                or not 0 < fraction < 1):
+            raise ConfigError(f"validation_fraction must be a number in (0, 1) with "
+                              f"early_stopping=True, got {fraction!r}")
+        if n_samples < 2:
+            raise DataError(f"early_stopping=True needs at least 2 rows (one to train on, one "
+                            f"to validate on), got {n_samples}")
+        n_val = min(max(round(n_samples * fraction), 1), n_samples - 1)
+        # Network.fit holds out round(n * split) rows: exactly n_val for this split.
+        return n_val / n_samples
 
     def _build(self, n_features: int) -> Network:
         n_outputs, output_activation, loss = self._head()
@@ -193,12 +214,20 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         regression).
     activation, init, dropout:
         As for :class:`~steepest.Network` (hidden layers).
+    loss:
+        ``"cross_entropy"`` (default): softmax outputs and cross-entropy; for
+        multi-label ``y``, sigmoid outputs and binary cross-entropy (each label's
+        own cross-entropy), which ``"binary_cross_entropy"`` also names.
+        ``"mse"`` or ``"sse"`` (class labels only): one sigmoid output per class
+        learning its one-hot target, the tutorials' classic set-up;
+        ``predict_proba`` then scales each row of outputs to sum to 1.
     optimizer, learning_rate, schedule, batch_size, epochs, l2, clip_norm, shuffle:
         As for :meth:`~steepest.Network.fit`; ``batch_size=None`` is full batch.
+        ``schedule="cosine"`` decays the learning rate to 0 over ``epochs``.
     early_stopping, validation_fraction, n_iter_no_change:
-        Hold out ``validation_fraction`` of the rows and stop once the
-        validation loss has not improved for ``n_iter_no_change`` epochs,
-        keeping the best epoch's weights.
+        Hold out ``validation_fraction`` of the rows (at least one row, and at
+        least one left to train on) and stop once the validation loss has not
+        improved for ``n_iter_no_change`` epochs, keeping the best epoch's weights.
     random_state:
         The network's seed (initialisation, shuffling, dropout).
     dtype:
@@ -215,6 +244,43 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
     n_features_in_, feature_names_in_: the input's width (and column names, from pandas).
     n_iter_: epochs trained. loss_curve_: the training loss of every epoch.
     """
+
+    #: The classifier's losses; every one but softmax cross-entropy has sigmoid outputs.
+    LOSSES: tuple[str, ...] = ("cross_entropy", "binary_cross_entropy", "mse", "sse")
+
+    def __init__(
+        self,
+        hidden_layer_sizes: int | Sequence[int] = (64,),
+        activation: str = "relu",
+        *,
+        loss: str = "cross_entropy",
+        init: str | None = None,
+        dropout: float = 0.0,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        schedule: str | None = None,
+        batch_size: int | None = 32,
+        epochs: int = 100,
+        l2: float = 0.0,
+        clip_norm: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        shuffle: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+        dtype: str = "float32",
+        warm_start: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes, activation, init=init, dropout=dropout, optimizer=optimizer,
+            learning_rate=learning_rate, schedule=schedule, batch_size=batch_size,
+            epochs=epochs, l2=l2, clip_norm=clip_norm, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
+            verbose=verbose,
+        )
+        self.loss = loss
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None,
                     sample_weight: Any = None) -> NetworkClassifier:
@@ -266,9 +332,26 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         return "one column of class labels"
 
     def _head(self) -> tuple[int, str, str]:
+        if self.loss not in self.LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(map(repr, self.LOSSES))}, "
+                              f"got {self.loss!r}")
+        n_outputs = len(self.classes_)
+        # The saved network must read as the estimator does (`steepest predict`): its
+        # binary cross-entropy means independent labels, anything else one class.
         if self._multilabel:
-            return len(self.classes_), "sigmoid", "binary_cross_entropy"
-        return len(self.classes_), "softmax", "cross_entropy"
+            if self.loss not in ("cross_entropy", "binary_cross_entropy"):
+                raise ConfigError(f"multi-label y (a 0/1 indicator matrix) needs "
+                                  f"loss='cross_entropy' or 'binary_cross_entropy', got "
+                                  f"{self.loss!r}")
+            # Labels that are not mutually exclusive: one independent probability each.
+            return n_outputs, "sigmoid", "binary_cross_entropy"
+        if self.loss == "binary_cross_entropy":
+            raise ConfigError("loss='binary_cross_entropy' is for multi-label y (a 0/1 "
+                              "indicator matrix); y holds class labels: use 'cross_entropy' "
+                              "(or 'mse'/'sse')")
+        if self.loss == "cross_entropy":
+            return n_outputs, "softmax", "cross_entropy"
+        return n_outputs, "sigmoid", self.loss
 
     def _build(self, n_features: int) -> Network:
         net = super()._build(n_features)
@@ -282,7 +365,11 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         ``(n_samples, n_labels)``."""
         P = self._outputs(X)
         if not self._multilabel:
-            P /= P.sum(axis=1, keepdims=True)  # float32 softmax sums to 1 only within 1e-7
+            # float32 softmax sums to 1 only within 1e-7; sigmoid outputs (a loss other
+            # than cross_entropy) are one score per class, scaled to sum to 1 here.
+            total = P.sum(axis=1, keepdims=True)
+            np.divide(P, total, out=P, where=total > 0)
+            P[total[:, 0] <= 0] = 1 / P.shape[1]  # every sigmoid underflowed to 0
         return P
 
     def predict_log_proba(self, X: Any) -> np.ndarray:

@@ -198,6 +198,7 @@ def sweep(
         raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise ConfigError(f"cv must be a whole number of folds >= 2, got {cv!r}")
+    _check_folds(y, cv, classification)
     estimator = (NetworkClassifier if classification else NetworkRegressor)(**(fixed or {}))
     search = GridSearchCV(estimator, estimator_grid(grid), cv=cv, n_jobs=n_jobs,
                           error_score=np.nan)
@@ -215,6 +216,23 @@ def sweep(
                               f"{_last_error(str(exc))}") from None
     return SweepResult(_candidates(search, grid), search.best_estimator_,
                        "accuracy" if classification else "r2", cv, backend)
+
+
+def _check_folds(y: np.ndarray, cv: int, classification: bool) -> None:
+    """Refuse ``cv`` folds that ``y`` ``(n_samples,)`` cannot fill: stratified folds
+    need ``cv`` rows of every class (else scikit-learn raises, or warns and trains
+    folds that lack a class), plain folds ``cv`` rows."""
+    y = np.asarray(y)
+    if classification and y.ndim == 1:
+        labels, counts = np.unique(y, return_counts=True)
+        smallest = int(counts.argmin())
+        if counts[smallest] < cv:
+            raise ConfigError(
+                f"cv={cv} stratified folds need at least {cv} rows of every class; class "
+                f"{labels[smallest].item()!r} has {counts[smallest]} (use a smaller --cv or "
+                "more data)")
+    elif len(y) < cv:
+        raise ConfigError(f"cv={cv} folds need at least {cv} rows, got {len(y)}")
 
 
 def _last_error(message: str) -> str:
@@ -254,7 +272,14 @@ def _joblib_backend(backend: str, scheduler: str | None, n_workers: int) -> Iter
                           '"steepest[sweep]"') from None
     with contextlib.ExitStack() as stack:
         if scheduler:
-            stack.enter_context(Client(scheduler, timeout="10s"))
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (ValueError, OSError) as exc:  # a malformed address; nobody listening
+                raise ConfigError(f"cannot connect to the Dask scheduler at {scheduler!r} "
+                                  f"(expected a running scheduler such as "
+                                  f"tcp://host:8786): {' '.join(str(exc).split())}"
+                                  ) from None
+            stack.enter_context(client)
         else:
             # Processes, not threads: each fit holds the GIL between BLAS calls.
             cluster = stack.enter_context(LocalCluster(
