@@ -101,6 +101,12 @@ def test_demo_vanishing_prints_norms_verdicts_and_writes_figures(runs, monkeypat
 def test_demo_vanishing_command_with_plots(tmp_path):
     result = run_ok("demo", "vanishing", "--plots", "figures", cwd=tmp_path)
     assert "does not learn" in result.stdout and result.stdout.count(": learns") == 2
+    # The doctor names the cause and the fix for the plain sigmoid network.
+    doctor = result.stdout.split("the doctor, steepest.diagnose, on the sigmoid (lr 100) "
+                                 "network:\n")[1]
+    assert doctor.startswith("  ERROR   no gradient reaches the weights")
+    assert "WARNING saturated sigmoid units" in doctor and "layer 1 100%" in doctor
+    assert "fix: keep weighted sums small: Sigmoid(c=0.01)" in doctor
     assert len(written(result.stdout)) == 4
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
         "vanishing-activations.png", "vanishing-gradient-norms.png", "vanishing-gradients.png",

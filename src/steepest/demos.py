@@ -107,6 +107,18 @@ def vanishing_runs(epochs: int = 60) -> list[VanishingRun]:
     return runs
 
 
+def _doctor(run: VanishingRun) -> None:
+    """Print what ``steepest.diagnose`` finds in a run's network (for plain
+    sigmoid, unchanged by training: no gradient ever reached it)."""
+    from .diagnose import diagnose
+
+    learning_rate = run.net.optimizer.lr if run.net.optimizer is not None else None
+    report = diagnose(run.net, VANISHING_X, VANISHING_Y, learning_rate=learning_rate)
+    print(f"the doctor, steepest.diagnose, on the {run.label} network:")
+    for finding in report.findings:
+        print(f"  {finding}".replace("\n", "\n  "))
+
+
 def vanishing(plots: Path | None = None) -> list[Path]:
     """The first tutorial's story: a wide sigmoid network does not learn because
     no gradient reaches its weights; the scaled sigmoid and leaky ReLU do.
@@ -134,6 +146,7 @@ def vanishing(plots: Path | None = None) -> list[Path]:
     print(f"why: with plain sigmoid every weighted sum of layer 1 is at least "
           f"{plain.sums[1].min():.0f}, where sigmoid is flat: f'(z) = a(1 - a) = 0 there, so "
           "backpropagation multiplies every gradient by 0")
+    _doctor(runs[0])
     written = _vanishing_figures(runs, plots) if plots is not None else []
     for path in written:
         print(f"wrote {path.resolve()}")
