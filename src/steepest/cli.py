@@ -285,11 +285,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def _saved_model(args: argparse.Namespace) -> tuple[Network, str]:
+    """The model file ``args.model`` and its dataset: ``--data``, else the one it
+    was trained on."""
     net = load(args.model)
     spec = args.data or net.metadata.get("data")
     if spec is None:
         raise ConfigError("this model does not record its dataset; pass --data")
+    return net, spec
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    net, spec = _saved_model(args)
     data = _data_for_model(net, spec, args.data_dir)
     figures = net.evaluate(data.X_test, data.y_test)
     report: dict[str, Any] = {"model": str(Path(args.model).resolve()), "data": spec,
@@ -382,10 +389,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    net = load(args.model)
-    spec = args.data or net.metadata.get("data")
-    if spec is None:
-        raise ConfigError("this model does not record its dataset; pass --data")
+    net, spec = _saved_model(args)
     _check_plot_folder(args.out, "--out")
     data = _data_for_model(net, spec, args.data_dir)
     for path in _write_plots(net, data, args.out):
