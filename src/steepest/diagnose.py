@@ -132,11 +132,15 @@ def _ratio(top: float, bottom: float) -> float:
     return 0.0 if top == 0 else math.nan
 
 
-def _pick_rows(n: int, size: int, seed: int) -> np.ndarray:
-    """``size`` row indices out of ``n`` (all of them if fewer), sorted, seeded."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+def _some_rows(net: Network, X: Any, y: Any, size: int,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Checked ``(X, Y)`` cut to ``size`` rows (all of them if fewer), drawn with
+    ``seed`` and kept in their order."""
+    X, Y = _prepared(net, X, y)
+    if len(X) <= size:
+        return X, Y
+    rows = np.sort(np.random.default_rng(seed).choice(len(X), size=size, replace=False))
+    return X[rows], Y[rows]
 
 
 # --------------------------------------------------------------------------- the doctor
@@ -317,9 +321,7 @@ def diagnose(
     """
     batch_size = _whole(batch_size, "batch_size", 1)
     steps = _whole(steps, "steps", 1)
-    X, Y = _prepared(net, X, y)
-    rows = _pick_rows(len(X), batch_size, seed)
-    X, Y = X[rows], Y[rows]
+    X, Y = _some_rows(net, X, y, batch_size, seed)
     work = net.copy()
     chosen = _optimizer_for(net, optimizer, learning_rate)
 
@@ -762,9 +764,7 @@ def overfit_check(
     """
     n_samples = _whole(n_samples, "n_samples", 1)
     epochs = _whole(epochs, "epochs", 1)
-    X, Y = _prepared(net, X, y)
-    rows = _pick_rows(len(X), n_samples, seed)
-    X, Y = X[rows], Y[rows]
+    X, Y = _some_rows(net, X, y, n_samples, seed)
     work = net.copy()
     work.dropout = [0.0] * len(work.dropout)
     initial = work.evaluate(X, Y)["loss"]
