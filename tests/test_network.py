@@ -627,3 +627,16 @@ def test_repr():
     assert repr(net) == (
         "Network([2, 3, 2], hidden=relu, output=softmax, loss=cross_entropy, dtype=float64)"
     )
+
+
+def test_predict_in_float64_widens_a_float32_network_and_rows_do_not_depend_on_the_batch():
+    net = Network([5, 16, 3], activation="tanh", loss="mse", seed=0)
+    X = np.random.default_rng(1).normal(size=(40, 5))
+    wide = net.predict(X, dtype="float64")
+    assert wide.dtype == np.float64 and net.params.dtype == np.float32
+    rows = np.vstack([net.predict(X[i : i + 1], dtype="float64") for i in range(len(X))])
+    np.testing.assert_allclose(rows, wide, rtol=1e-12, atol=0)
+    # the same weights, only the arithmetic widened: agrees with float32 to its rounding
+    np.testing.assert_allclose(wide, net.predict(X), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match="dtype must be 'float32' or 'float64'"):
+        net.predict(X, dtype="int8")

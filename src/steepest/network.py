@@ -325,10 +325,13 @@ class Network:
         mask *= self.dtype.type(1.0 / keep)
         return mask
 
-    def _forward_output(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Output layer's ``(Z, A)`` without keeping the rest (prediction)."""
+    def _forward_output(
+        self, X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Output layer's ``(Z, A)`` without keeping the rest (prediction); ``layers``
+        replaces the network's ``(W, b)`` pairs (its weights in another precision)."""
         A = X
-        for (W, b), f in zip(self._layers, self.activations, strict=True):
+        for (W, b), f in zip(layers or self._layers, self.activations, strict=True):
             Z = A @ W
             Z += b
             A = f.forward(Z)
@@ -398,13 +401,23 @@ class Network:
         return check.as_float(X, self.dtype, "X"), Y, kind, w
 
     # ------------------------------------------------------------------ prediction
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """The network's outputs for ``X`` ``(n, sizes[0])``: shape ``(n, sizes[-1])``."""
+    def predict(self, X: np.ndarray, dtype: str | np.dtype | None = None) -> np.ndarray:
+        """The network's outputs for ``X`` ``(n, sizes[0])``: shape ``(n, sizes[-1])``.
+
+        ``dtype`` is the precision of the computation and of the result, by default
+        the network's. ``"float64"`` on a float32 network widens its weights first:
+        slower, but a row's outputs then no longer depend (at float32's rounding) on
+        how many rows share the call, as BLAS picks its kernels by matrix size.
+        """
         X = check.check_X(X, self.sizes[0])
-        out = np.empty((X.shape[0], self.sizes[-1]), dtype=self.dtype)
+        dtype = self.dtype if dtype is None else _check_dtype(dtype)
+        layers = None if dtype == self.dtype else [
+            (W.astype(dtype), b.astype(dtype)) for W, b in self._layers
+        ]
+        out = np.empty((X.shape[0], self.sizes[-1]), dtype=dtype)
         for start in range(0, X.shape[0], PREDICT_CHUNK):
-            chunk = check.as_float(X[start : start + PREDICT_CHUNK], self.dtype, "X")
-            out[start : start + len(chunk)] = self._forward_output(chunk)[1]
+            chunk = check.as_float(X[start : start + PREDICT_CHUNK], dtype, "X")
+            out[start : start + len(chunk)] = self._forward_output(chunk, layers)[1]
         return out
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -179,10 +179,13 @@ class _NetworkEstimator(BaseEstimator):
         return net
 
     def _outputs(self, X: Any) -> np.ndarray:
-        """The network's outputs ``(n_samples, n_outputs)`` as float64."""
+        """The network's outputs ``(n_samples, n_outputs)``, computed in float64:
+        scikit-learn expects float64 predictions, and a row's prediction that does
+        not depend on the other rows of the call (a float32 product rounds a row
+        differently in a batch of another size)."""
         check_is_fitted(self, "network_")
         X = validate_data(self, X, reset=False, dtype=_FLOATS)
-        return self.network_.predict(X).astype(np.float64)
+        return self.network_.predict(X, dtype=np.float64)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self) -> dict[str, Any]:
