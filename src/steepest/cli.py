@@ -24,13 +24,14 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__, datasets
+from ._files import atomic_write
 from .augment import ImageAugmenter
 from .callbacks import Callback, GradientMonitor, ProgressBar, Snapshots
 from .datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
 from .errors import ConfigError, DataError, SteepestError
 from .gradcheck import gradcheck
 from .images import IMAGE_SUFFIXES, load_image
-from .io import atomic_write, load
+from .io import load
 from .network import Network
 
 EXIT_USAGE = 2

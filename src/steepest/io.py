@@ -11,19 +11,17 @@ renamed into place, so a crash never leaves half a model behind.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ConfigError, ModelFileError, SteepestError
+from ._files import atomic_write
+from .errors import ConfigError, ModelFileError
 from .history import History
 from .optimizers import get_optimizer
 
@@ -179,31 +177,3 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
         h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write a file through ``write(file)`` into a temporary file beside ``path``,
-    flush it to disk, then rename it over ``path``: readers see the old file or
-    the whole new one, never a part."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise SteepestError(f"cannot write {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        make_readable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def make_readable(path: str | os.PathLike[str]) -> None:
-    """Give a file made by mkstemp (mode 0600) the permissions the umask allows."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._files import atomic_file, atomic_write
 from .callbacks import GradientMonitor, Snapshots, WeightPath, weight_index
 from .errors import ConfigError, DataError, ShapeError
 from .history import History
-from .io import atomic_write, make_readable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -378,28 +377,9 @@ def animate_decision_boundary(net: Network, X: np.ndarray, y: np.ndarray,
         axis.set_title(f"epoch {snapshots.epochs[frame]}: accuracy {accuracy:.1%}")
 
     animation = FuncAnimation(fig, draw, frames=len(snapshots.param_vectors), repeat=False)
-    return _save_atomically(Path(path), lambda tmp: animation.save(
-        tmp, writer=PillowWriter(fps=fps)))
-
-
-def _save_atomically(path: Path, save) -> Path:
-    """For writers that want a file name: write a temporary name beside
-    ``path``, then rename it into place."""
-    if not path.parent.is_dir():
-        raise ConfigError(f"cannot write {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        save(tmp)
-        make_readable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-# --------------------------------------------------------------------------- error surface
+    with atomic_file(path, suffix=Path(path).suffix) as tmp:
+        animation.save(tmp, writer=PillowWriter(fps=fps))
+    return Path(path)
 
 
 def error_surface(net: Network, X: np.ndarray, y: np.ndarray, first: tuple[int, int, int],

@@ -14,14 +14,13 @@ import http.client
 import os
 import socket
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._files import atomic_file
 from ..errors import DatasetError
-from ..io import make_readable
 
 CHUNK = 1 << 16
 
@@ -92,12 +91,9 @@ class _ChecksumMismatchError(Exception):
 
 
 def _fetch(url: str, destination: Path, sha256: str, progress: bool, timeout: float) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part",
-                               dir=destination.parent)
-    try:
+    with atomic_file(destination, suffix=".part") as tmp:
         digest = hashlib.sha256()
-        # The file object owns the descriptor from here on, whatever urlopen does.
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
+        with open(tmp, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with _progress_bar(destination.name, total, progress) as bar:
                 while chunk := response.read(CHUNK):
@@ -112,12 +108,7 @@ def _fetch(url: str, destination: Path, sha256: str, progress: bool, timeout: fl
             raise _ChecksumMismatchError(
                 f"SHA-256 {digest.hexdigest()} does not match the published {sha256}"
             )
-        make_readable(tmp)
-        os.replace(tmp, destination)
-        return destination
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    return destination
 
 
 @contextlib.contextmanager

@@ -24,8 +24,8 @@ from typing import IO
 
 import numpy as np
 
+from .._files import atomic_write
 from ..errors import DatasetError
-from ..io import atomic_write
 
 TYPE_CODES: dict[int, np.dtype] = {
     0x08: np.dtype("u1"),
