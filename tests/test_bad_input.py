@@ -573,7 +573,7 @@ def test_no_hidden_layer_needs_output_activation_for_list():
         ({"clip_norm": 0.0}, "clip_norm must be a positive number or None"),
         ({"max_norm": -2.0}, "max_norm must be a positive number or None"),
         ({"optimizer": "adamw"}, "unknown optimizer 'adamw'"),
-        ({"optimizer": {"lr": 0.1}}, "a optimizer is a name, a dict with 'name'"),
+        ({"optimizer": {"lr": 0.1}}, "an optimizer is a name (one of adam, momentum"),
         ({"optimizer": {"name": "sgd", "beta": 0.1}}, "bad parameters for optimizer 'sgd'"),
         ({"optimizer": "sgd", "schedule": "linear"}, "unknown schedule 'linear'"),
         ({"optimizer": "sgd", "schedule": {"name": "step", "step_size": 0}},

@@ -325,3 +325,20 @@ def test_weights_all_equal_are_flagged_as_symmetric(blobs):
     assert next(f for f in again.findings if f.code == "symmetric_weights").layers == [0]
     fresh = Network([5, 8, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
     assert "symmetric_weights" not in diagnose(fresh, X, y).codes()
+
+
+def test_the_doctor_measures_the_training_step_itself_dropout_included():
+    from steepest.optimizers import SGD
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    net = Network([4, 8, 8, 3], activation="relu", loss="cross_entropy", dropout=0.5, seed=0)
+    result = diagnose(net, X, y, optimizer="sgd", learning_rate=0.05, steps=1, batch_size=40)
+    done = net.copy().train_step(X, y, SGD(0.05))  # the same random state: the same masks
+    assert done.trace.masks[0] is not None
+    assert result.losses[0] == done.loss
+    for stats, dW, psi in zip(result.layers, done.gradients.weights, done.gradients.psis,
+                              strict=True):
+        assert stats.grad_norm == pytest.approx(np.linalg.norm(dW.astype(np.float64)), rel=1e-6)
+        rms = np.sqrt(np.mean(np.square(psi.astype(np.float64)))) * len(psi)
+        assert stats.signal == pytest.approx(rms, rel=1e-6)

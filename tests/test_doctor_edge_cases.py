@@ -133,19 +133,33 @@ def test_doctor_tools_leave_a_trained_network_untouched(spiral_data):
 def test_explain_matches_gradients_and_loss_with_dropout_and_several_samples(loss, out,
                                                                              targets):
     from steepest.explain import training_step
+    from steepest.optimizers import SGD
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(5, 4)), targets(rng)
     net = Network([4, 6, 3], activation="tanh", output_activation=out, loss=loss,
                   dropout=0.5, seed=0, dtype="float64")
     step = training_step(net, X, y, 0.1)
-    grads = net.gradients(X, y)
+    # Dropout as in training: the very step fit takes, masks and all (a copy holds
+    # the same random state, so it draws the same masks).
+    done = net.copy().train_step(X, y, SGD(0.1))
+    assert done.applied and step.masks[0] is not None
+    np.testing.assert_array_equal(step.masks[0], done.trace.masks[0])
     for k in range(net.n_layers):
-        np.testing.assert_allclose(step.weight_grads[k], grads[2 * k], atol=1e-12)
-        np.testing.assert_allclose(step.bias_grads[k], grads[2 * k + 1], atol=1e-12)
-    assert step.loss == pytest.approx(net.evaluate(X, y)["loss"], rel=1e-12)
+        np.testing.assert_array_equal(step.weight_grads[k], done.gradients.weights[k])
+        np.testing.assert_array_equal(step.bias_grads[k], done.gradients.biases[k])
+        np.testing.assert_array_equal(step.psis[k], done.gradients.psis[k])
+    assert step.loss == done.loss
+    # Without dropout, the step's gradient is the one net.gradients gives.
+    net.dropout = [0.0]
+    plain, grads = training_step(net, X, y, 0.1), net.gradients(X, y)
+    for k in range(net.n_layers):
+        np.testing.assert_allclose(plain.weight_grads[k], grads[2 * k], atol=1e-12)
+        np.testing.assert_allclose(plain.bias_grads[k], grads[2 * k + 1], atol=1e-12)
+    assert plain.loss == pytest.approx(net.evaluate(X, y)["loss"], rel=1e-12)
+    net.dropout = [0.5]
     text = net.explain(X, y, file=io.StringIO())
-    assert "(dropout is not applied in this explanation)" in text
+    assert "dropout as in training" in text and "M_0 (dropout mask)" in text
     assert "5 samples" in text
 
 

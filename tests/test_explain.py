@@ -134,7 +134,9 @@ def test_large_arrays_are_summarised_not_printed():
     X = rng.random((5, 64))
     text = net.explain(X, rng.integers(0, 10, size=5), file=io.StringIO())
     lines = text.splitlines()
-    assert "(dropout is not applied in this explanation)" in lines
+    assert lines[1].startswith("dropout as in training: M_i is 0 for a dropped unit")
+    assert any(line.startswith("    M_0 (dropout mask)  shape (5, 32)") for line in lines)
+    assert any(line.startswith("    psi_0 = relu'(Z_0) * (psi_1 @ W_1.T) * M_0") for line in lines)
     W0 = next(line for line in lines if line.startswith("    W_0  shape (64, 32)"))
     W = net.weights[0].astype(np.float64)
     assert f"mean {W.mean():.6g}  std {W.std():.6g}  min {W.min():.6g}  max {W.max():.6g}" in W0

@@ -260,19 +260,20 @@ def test_grad_output_of_squared_errors() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "cls", "is_classification"),
+    ("name", "cls", "targets", "output"),
     [
-        ("sse", SumSquaredError, False),
-        ("mse", MeanSquaredError, False),
-        ("binary_cross_entropy", BinaryCrossEntropy, True),
-        ("cross_entropy", CrossEntropy, True),
+        ("sse", SumSquaredError, None, None),
+        ("mse", MeanSquaredError, None, None),
+        ("binary_cross_entropy", BinaryCrossEntropy, "binary", "sigmoid"),
+        ("cross_entropy", CrossEntropy, "classes", "softmax"),
     ],
 )
-def test_get_loss_by_name(name: str, cls: type, is_classification: bool) -> None:
+def test_get_loss_by_name(name: str, cls: type, targets: str | None, output: str | None) -> None:
     loss = get_loss(name)
     assert type(loss) is cls
     assert loss.name == name
-    assert loss.is_classification is is_classification
+    assert loss.targets == targets  # what accuracy counts: classes, 0/1 labels or none
+    assert loss.output_activation == output  # the output layer it asks for by default
     assert name in LOSSES
     instance = cls()
     assert get_loss(instance) is instance

@@ -249,7 +249,7 @@ def test_get_optimizer_by_config_dict():
 
 
 def test_config_round_trip_drops_steps():
-    opt = Nesterov(0.03, momentum=0.6, schedule="cosine")
+    opt = Nesterov(0.03, momentum=0.6, schedule="cosine(epochs=100)")
     opt.update(np.zeros(2), np.ones(2))
     config = opt.config()
     assert config == {
@@ -306,8 +306,8 @@ def test_learning_rate_and_schedule_override():
         ({"name": "adam", "eps": -1e-8}, "adam needs"),
         ({"name": "sgd", "momentum": 0.9}, "bad parameters for optimizer 'sgd'"),
         ("adagrad", "unknown optimizer 'adagrad'"),
-        ({"learning_rate": 0.1}, "a optimizer is a name"),
-        (3, "a optimizer is a name"),
+        ({"learning_rate": 0.1}, "an optimizer is a name"),
+        (3, "an optimizer is a name"),
     ],
 )
 def test_bad_optimizer_config(spec, message):
@@ -489,3 +489,20 @@ def test_block_wise_updates_equal_one_pass_over_the_whole_vector(name, monkeypat
     for key, values in whole_state.items():
         np.testing.assert_array_equal(blocked_state[key], values)
     assert not np.array_equal(blocked, start)
+
+
+def test_a_cosine_without_epochs_runs_over_the_fit_that_uses_it():
+    # One definition of "cosine": fit, the command line and the estimators all mean
+    # half a cosine over the epochs of the run.
+    assert CosineDecay().epochs is None
+    with pytest.raises(ConfigError, match="no length yet"):
+        CosineDecay().factor(0)
+    assert CosineDecay().over(8).epochs == 8 and CosineDecay(3).over(8).epochs == 3
+    X = np.random.default_rng(0).normal(size=(16, 2))
+    y = (X[:, 0] > 0).astype(int)
+    net = Network([2, 3, 2], activation="tanh", loss="cross_entropy", seed=0)
+    lr = net.fit(X, y, epochs=8, batch_size=None, optimizer="sgd", learning_rate=0.1,
+                 schedule="cosine")["lr"]
+    factors = [0.5 * (1 + math.cos(math.pi * k / 8)) for k in range(8)]
+    np.testing.assert_allclose(lr, [0.1 * f for f in factors], rtol=1e-12)
+    assert net.optimizer.schedule.config() == {"name": "cosine", "epochs": 8, "final": 0.0}

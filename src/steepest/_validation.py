@@ -7,13 +7,27 @@ traceback half-way through training.
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
+from collections.abc import Callable
+from typing import Any, Protocol
+
 import numpy as np
 
-from .errors import DataError, ShapeError
+from .errors import ConfigError, DataError, ShapeError
 
 #: What the targets mean, which decides how accuracy is counted.
 CLASSES = "classes"  # one class per row: accuracy compares argmaxes
 BINARY = "binary"  # independent 0/1 outputs: accuracy thresholds at 0.5
+
+
+class TargetChecker(Protocol):
+    """What target checks need of a loss (see :class:`steepest.losses.Loss`)."""
+
+    targets: str | None
+
+    def check_targets(self, Y: np.ndarray) -> None: ...
 
 
 #: Elements checked at a time, so a check never allocates a mask as big as the data.
@@ -91,13 +105,15 @@ def check_X(X: object, n_features: int) -> np.ndarray:
 
 
 def prepare_targets(
-    y: object, n_samples: int, n_outputs: int, loss_name: str, dtype: np.dtype
+    y: object, n_samples: int, n_outputs: int, loss: TargetChecker, dtype: np.dtype
 ) -> tuple[np.ndarray, str | None]:
     """Targets as a float matrix ``(n_samples, n_outputs)`` and what they mean.
 
     Integer labels ``(n,)`` become one-hot rows when there are several outputs;
     ``(n,)`` values become a column when there is one output. The second value
-    is ``CLASSES``, ``BINARY`` or None (regression: no accuracy).
+    is ``CLASSES``, ``BINARY`` or None (regression: no accuracy): labels are
+    classes, otherwise the ``loss`` says (its ``targets``), and checks the
+    values (its ``check_targets``).
     """
     arr = _numeric(y, "y")
     if arr.ndim == 0 or arr.ndim > 2:
@@ -120,22 +136,8 @@ def prepare_targets(
             f"y has {arr.shape[1]} columns but the network has {n_outputs} outputs"
         )
     Y = as_float(arr, dtype, "y").reshape(n_samples, n_outputs)
-
-    if loss_name == "cross_entropy":
-        if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-3):
-            raise DataError(
-                "cross_entropy targets must be class labels or rows of probabilities summing "
-                "to 1 (one-hot); found rows that do not"
-            )
-        return Y, CLASSES
-    if loss_name == "binary_cross_entropy":
-        if (Y < 0).any() or (Y > 1).any():
-            raise DataError(
-                f"binary_cross_entropy targets must lie in [0, 1], found values from "
-                f"{Y.min():g} to {Y.max():g}"
-            )
-        return Y, BINARY
-    return Y, None
+    loss.check_targets(Y)
+    return Y, loss.targets
 
 
 def _check_labels(y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -174,3 +176,43 @@ def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray | N
     if not np.isfinite(total):
         raise DataError("sample_weight is too large: its sum overflows; scale the weights down")
     return w
+
+
+# ---------------------------------------------------------------------- settings
+
+
+def whole_number(value: Any, name: str, minimum: int, *, none_ok: bool = False) -> int | None:
+    """``value`` as an ``int`` >= ``minimum`` (None passes with ``none_ok``), else a
+    ConfigError naming ``name``. Booleans and floats such as 2.0 are refused."""
+    if value is None and none_ok:
+        return None
+    message = f"{name} must be a whole number >= {minimum}{' or None' if none_ok else ''}"
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        whole = operator.index(value)
+    except TypeError:
+        raise ConfigError(f"{message}, got {value!r}") from None
+    if whole < minimum:
+        raise ConfigError(f"{message}, got {value!r}")
+    return whole
+
+
+def real_number(value: Any, name: str, requirement: str, accept: Callable[[float], bool]
+                ) -> float:
+    """``value`` as a finite ``float`` that ``accept`` takes, else the ConfigError
+    "``name`` must ``requirement``, got ..." (``requirement`` such as "be a
+    number >= 0" or "lie in [0, 1)"). Booleans are refused."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    number = float(value) if ok else math.nan
+    if not (math.isfinite(number) and accept(number)):
+        raise ConfigError(f"{name} must {requirement}, got {value!r}")
+    return number
+
+
+def positive_number(value: Any, name: str, *, none_ok: bool = False) -> float | None:
+    """``value`` as a finite ``float`` > 0 (None passes with ``none_ok``)."""
+    if value is None and none_ok:
+        return None
+    requirement = "be a positive number" + (" or None" if none_ok else "")
+    return real_number(value, name, requirement, lambda v: v > 0)

@@ -7,24 +7,43 @@ into the gradient with respect to ``Z`` (for elementwise functions, times the
 derivative; for softmax, the Jacobian-vector product). It may overwrite
 ``grad_A`` and return it, which saves a temporary array on the hot path.
 
-Activations are looked up by name (``get_activation("relu")``) or passed as
-objects with parameters (``Sigmoid(c=0.01)``). ``config()`` gives the JSON-able
-description stored in model files.
+Activations are looked up by name (``get_activation("relu")``), by name with
+parameters (``"sigmoid(c=0.01)"``) or passed as objects (``Sigmoid(c=0.01)``).
+``config()`` gives the JSON-able description stored in model files. What the
+rest of the library needs to know about an activation it asks the class: can it
+be a hidden layer (``hidden``), which initialiser suits it (``init``), are its
+outputs probabilities (``probabilities``), which of its units are saturated or
+dead (:meth:`Activation.saturated`, :meth:`Activation.dead`). A class of your
+own joins them with :func:`register`.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ._registry import Registry
 from .errors import ConfigError
 
 
 class Activation:
-    """Base class: subclasses set ``name`` and implement ``forward``/``backward``."""
+    """Base class: subclasses set ``name`` and implement ``forward``/``backward``.
+
+    Class attributes the library asks instead of testing names:
+
+    - ``hidden``: whether it may be a hidden layer's activation (softmax may not).
+    - ``init``: the initialiser that suits it when none is given (``"glorot"``;
+      ``"he"`` for the ReLU family).
+    - ``probabilities``: whether its outputs are probabilities (sigmoid, softmax),
+      so ``predict_proba`` may return them.
+    """
 
     name: ClassVar[str] = ""
+    hidden: ClassVar[bool] = True
+    init: ClassVar[str] = "glorot"
+    probabilities: ClassVar[bool] = False
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """Output ``A`` for weighted sums ``Z`` (same shape)."""
@@ -38,6 +57,20 @@ class Activation:
         """Elementwise dA/dZ (not defined for softmax, whose Jacobian is a matrix)."""
         return self.backward(Z, self.forward(Z), np.ones_like(Z))
 
+    def saturated(self, A: np.ndarray, margin: float) -> np.ndarray | None:
+        """Where the outputs ``A`` lie within ``margin`` of a flat tail (so the
+        derivative is ~0), same shape as ``A``; None for an activation without tails."""
+        return None
+
+    def dead(self, Z: np.ndarray) -> np.ndarray | None:
+        """Per unit, ``(n_units,)``: True where the unit passes no gradient for any
+        row of the weighted sums ``Z`` ``(n, n_units)``; None for an activation whose
+        units cannot die."""
+        return None
+
+    def check_output_units(self, n_units: int) -> None:
+        """Raise ConfigError if an output layer of ``n_units`` cannot use it."""
+
     def config(self) -> dict[str, Any]:
         """Name and parameters, as stored in model files."""
         return {"name": self.name}
@@ -50,8 +83,10 @@ class Activation:
     @property
     def label(self) -> str:
         """Short name for tables: ``sigmoid``, or ``sigmoid(c=0.01)`` off the default."""
-        defaults = type(self)().config()
-        changed = {k: v for k, v in self.config().items() if defaults.get(k) != v}
+        signature = inspect.signature(type(self))
+        defaults = {k: p.default for k, p in signature.parameters.items()}
+        changed = {k: v for k, v in self.config().items()
+                   if k != "name" and defaults.get(k, inspect.Parameter.empty) != v}
         inner = ", ".join(f"{k}={v:g}" for k, v in changed.items())
         return f"{self.name}({inner})" if inner else self.name
 
@@ -72,6 +107,7 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    probabilities = True
 
     def __init__(self, c: float = 1.0) -> None:
         c = float(c)
@@ -93,6 +129,9 @@ class Sigmoid(Activation):
             grad_A *= self.c
         return grad_A
 
+    def saturated(self, A: np.ndarray, margin: float) -> np.ndarray:
+        return (margin > A) | (1 - margin < A)
+
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "c": self.c}
 
@@ -109,11 +148,15 @@ class Tanh(Activation):
         grad_A *= 1.0 - A * A
         return grad_A
 
+    def saturated(self, A: np.ndarray, margin: float) -> np.ndarray:
+        return np.abs(A) > 1 - margin
+
 
 class ReLU(Activation):
     """``max(z, 0)``; derivative 1 where ``z > 0``, else 0."""
 
     name = "relu"
+    init = "he"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         return np.maximum(Z, 0)
@@ -121,11 +164,15 @@ class ReLU(Activation):
     def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
         return np.multiply(grad_A, Z > 0, out=grad_A)
 
+    def dead(self, Z: np.ndarray) -> np.ndarray:
+        return (Z <= 0).all(axis=0)
+
 
 class LeakyReLU(Activation):
     """``z`` where ``z > 0``, else ``slope * z``; derivative 1 or ``slope``."""
 
     name = "leaky_relu"
+    init = "he"
 
     def __init__(self, slope: float = 0.01) -> None:
         slope = float(slope)
@@ -165,6 +212,8 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    hidden = False
+    probabilities = True
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         # z - max(z) <= 0, so exp never overflows; only the subtraction can, for
@@ -184,29 +233,32 @@ class Softmax(Activation):
     def derivative(self, Z: np.ndarray) -> np.ndarray:
         raise ConfigError("softmax has a Jacobian matrix, not an elementwise derivative")
 
+    def check_output_units(self, n_units: int) -> None:
+        if n_units < 2:
+            raise ConfigError(
+                "a softmax output needs at least 2 units (one per class); for two classes use "
+                "1 sigmoid output with binary_cross_entropy, or 2 softmax outputs"
+            )
 
-ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax)
-}
+
+#: Every activation by name; :func:`register` adds your own.
+ACTIVATIONS: Registry[Activation] = Registry(
+    "activation", Activation, (Sigmoid, Tanh, ReLU, LeakyReLU, Identity, Softmax)
+)
 
 
 def get_activation(spec: str | dict[str, Any] | Activation) -> Activation:
-    """An activation from a name (``"relu"``), a config dict or an instance."""
-    if isinstance(spec, Activation):
-        return spec
-    if isinstance(spec, str):
-        name, params = spec, {}
-    elif isinstance(spec, dict) and "name" in spec:
-        params = dict(spec)
-        name = params.pop("name")
-    else:
-        raise ConfigError(
-            f"an activation is a name, a dict with 'name' or an Activation; got {spec!r}"
-        )
-    cls = ACTIVATIONS.get(name)
-    if cls is None:
-        raise ConfigError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
-    try:
-        return cls(**params)
-    except TypeError as exc:
-        raise ConfigError(f"bad parameters for activation {name!r}: {params} ({exc})") from None
+    """An activation from a name (``"relu"``), a name with parameters
+    (``"sigmoid(c=0.01)"``), a config dict or an instance."""
+    return ACTIVATIONS.create(spec)
+
+
+def register(cls: type[Activation], *, replace: bool = False) -> type[Activation]:
+    """Make an :class:`Activation` subclass known by its ``name``, to ``Network``,
+    ``fit``, ``gradcheck``, the doctor, the command line and ``steepest.load``.
+
+    The class implements ``forward(Z)`` and ``backward(Z, A, grad_A)`` (see
+    :class:`Activation`); ``config()`` must return its parameters if it has any.
+    Works as a class decorator.
+    """
+    return ACTIVATIONS.register(cls, replace=replace)

@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ConfigError, DivergenceError
-from .explain import backward_phase
 from .optimizers import SGD, Optimizer, get_optimizer
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .network import Network
+    from .network import Network, Step
 
 # Thresholds of the findings (documented in the README's "The doctor" section).
 #: A sigmoid output within this of 0 or 1 (tanh: of -1 or 1) is in a flat tail.
@@ -104,19 +103,6 @@ def _optimizer_for(net: Network, optimizer: Any, learning_rate: float | None) ->
         chosen = SGD(learning_rate or 0.01)
     chosen.start_epoch(0)
     return chosen
-
-
-def _step(net: Network, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray
-          ) -> tuple[float, list[np.ndarray]]:
-    """Loss on ``(X, Y)``, then one optimiser step; returns the loss and the
-    gradients ``[dW0, db0, ...]`` it stepped along."""
-    # Overflow is what these tools look for: it must show in the figures, not warn.
-    with np.errstate(over="ignore", invalid="ignore"):
-        loss = net.evaluate(X, Y)["loss"]
-        grads = net.gradients(X, Y)
-        if math.isfinite(loss) and all(np.isfinite(g).all() for g in grads):
-            optimizer.update(net.params, np.concatenate([g.ravel() for g in grads]))
-    return loss, grads
 
 
 def _norm(a: np.ndarray) -> float:
@@ -309,13 +295,13 @@ def diagnose(
     """Examine ``net`` on ``(X, y)`` and say what would stop it from learning.
 
     ``X`` is ``(n_samples, sizes[0])``, ``y`` targets as for ``fit``. Up to
-    ``batch_size`` rows (drawn with ``seed``) form one fixed batch. The per-layer
-    figures come from one forward and backward pass at the current weights; then
-    ``steps`` optimiser steps on that batch, on a copy, measure each layer's
-    update-to-weight ratio and whether the loss rises or becomes NaN (dropout
-    is not applied). The
-    optimiser is ``optimizer``, else a fresh one of the network's kind at its
-    current rate, else SGD at 0.01; ``learning_rate`` overrides the rate.
+    ``batch_size`` rows (drawn with ``seed``) form one fixed batch. On a copy of
+    the network, ``steps`` training steps on that batch (``fit``'s own step,
+    dropout included) give the per-layer figures (from the first step's forward
+    and backward phases, at the current weights), each layer's update-to-weight
+    ratio and whether the loss rises or becomes NaN. The optimiser is
+    ``optimizer``, else a fresh one of the network's kind at its current rate,
+    else SGD at 0.01; ``learning_rate`` overrides the rate.
 
     Returns a :class:`Diagnosis`; ``net`` is left unchanged.
     """
@@ -337,19 +323,19 @@ def diagnose(
 
 def _measure(net: Network, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray, steps: int
              ) -> tuple[list[LayerStats], list[float]]:
-    """Per-layer figures at the current weights, then ``steps`` optimiser steps
-    (fewer if the loss stops being finite): the layers and the losses."""
-    trace = net.forward(X)
-    psis = backward_phase(net, trace, Y)
+    """``steps`` training steps on the batch (fewer if the loss stops being
+    finite), each the one ``fit`` takes: the per-layer figures of the first, each
+    step's update-to-weight ratios, and the losses (before each step, then after
+    the last)."""
     losses: list[float] = []
     layers: list[LayerStats] = []
-    for step in range(steps):
-        before = [W.copy() for W in net.weights]
-        loss, grads = _step(net, optimizer, X, Y)
-        losses.append(loss)
-        if step == 0:
-            layers = _layer_stats(net, trace, psis, grads[0::2], before)
-        if not math.isfinite(loss):
+    for number in range(steps):
+        step = net._train_step(X, Y, optimizer, record=True)
+        losses.append(step.loss)
+        before = [W for W, _ in net._views(step.params_before)]
+        if number == 0:
+            layers = _layer_stats(net, step, before)
+        if step.skipped:
             return layers, losses
         for stats, W_old, W_new in zip(layers, before, net.weights, strict=True):
             # Weights that started all 0 only have the size the steps gave them (the
@@ -367,30 +353,24 @@ def _describe(net: Network) -> str:
             f"output {net.output_activation.label}, loss {net.loss.name}, init {net.init}")
 
 
-def _layer_stats(net: Network, trace: Any, psis: list[np.ndarray], dWs: list[np.ndarray],
-                 weights: list[np.ndarray]) -> list[LayerStats]:
+def _layer_stats(net: Network, step: Step, weights: list[np.ndarray]) -> list[LayerStats]:
+    trace, gradients = step.trace, step.gradients
     stats = []
-    for i, (W, dW, Z, A, psi, f) in enumerate(zip(weights, dWs, trace.sums, trace.outputs,
-                                                  psis, net.activations, strict=True)):
+    for i, (W, dW, Z, A, psi, f) in enumerate(zip(
+            weights, gradients.weights, trace.sums, trace.outputs, gradients.psis,
+            net.activations, strict=True)):
         abs_Z = np.abs(Z.astype(np.float64))
         w_norm, g_norm = _norm(W), _norm(dW)
+        saturated, dead = f.saturated(A, SATURATION_MARGIN), f.dead(Z)
         stats.append(LayerStats(
             index=i, activation=f.label, shape=W.shape, weight_norm=w_norm, grad_norm=g_norm,
             grad_ratio=_ratio(g_norm, w_norm),
             signal=float(np.sqrt(np.mean(np.square(psi.astype(np.float64)))) * len(psi)),
-            mean_abs_sum=float(np.mean(abs_Z)),
-            max_abs_sum=float(np.max(abs_Z)), saturated=_saturated(f.name, A),
-            dead=float(np.mean((Z <= 0).all(axis=0))) if f.name == "relu" else None,
+            mean_abs_sum=float(np.mean(abs_Z)), max_abs_sum=float(np.max(abs_Z)),
+            saturated=None if saturated is None else float(np.mean(saturated)),
+            dead=None if dead is None else float(np.mean(dead)),
         ))
     return stats
-
-
-def _saturated(name: str, A: np.ndarray) -> float | None:
-    if name == "sigmoid":
-        return float(np.mean((A < SATURATION_MARGIN) | (A > 1 - SATURATION_MARGIN)))
-    if name == "tanh":
-        return float(np.mean(np.abs(A) > 1 - SATURATION_MARGIN))
-    return None
 
 
 def _findings(net: Network, X: np.ndarray, layers: list[LayerStats], losses: list[float],
@@ -663,7 +643,7 @@ def lr_find(
     for i, rate in enumerate(rates):
         rows = next(batches)
         chosen.lr = float(rate)
-        loss, _ = _step(work, chosen, X[rows], Y[rows])
+        loss = work._train_step(X[rows], Y[rows], chosen).loss
         if not math.isfinite(loss):
             stopped = True
             break

@@ -16,6 +16,15 @@ class ConfigError(SteepestError):
     """An unknown name or an impossible combination of settings."""
 
 
+class UnknownNameError(ConfigError):
+    """A name that no activation, loss, initialiser, optimiser or schedule has:
+    ``kind`` (``"activation"``...) and ``name`` say which."""
+
+    def __init__(self, message: str, kind: str, name: str) -> None:
+        super().__init__(message)
+        self.kind, self.name = kind, name
+
+
 class ShapeError(SteepestError):
     """An array has the wrong number of dimensions, rows or columns."""
 

@@ -13,18 +13,17 @@ significant digits); larger ones as their shape and mean, std, min and max.
 
 from __future__ import annotations
 
-import math
-import numbers
 import sys
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ConfigError
+from . import _validation as check
+from .optimizers import SGD
 
 if TYPE_CHECKING:
-    from .network import Network, Trace
+    from .network import Network
 
 #: Arrays with at most this many entries are printed value by value.
 MAX_VALUES = 64
@@ -32,38 +31,21 @@ DIGITS = 6
 INDENT = "    "
 
 
-def backward_phase(net: Network, trace: Trace, Y: np.ndarray) -> list[np.ndarray]:
-    """The psi recursion on a forward ``trace`` with targets ``Y`` ``(n, sizes[-1])``:
-    ``psi_i = dLoss/dZ_i`` for every layer, shape ``(n, sizes[i+1])``, in layer order.
-
-    The same recursion as the network's training code, kept apart so that every
-    psi can be shown; the loss is the mean over the ``n`` rows.
-    """
-    last = net.n_layers - 1
-    row_weights = np.full(len(Y), 1.0 / len(Y), dtype=net.dtype)
-    psi = net.loss.output_delta(Y, trace.outputs[last], trace.sums[last],
-                                net.activations[last], row_weights)
-    psis = [psi]
-    for i in range(last, 0, -1):
-        psi = net.activations[i - 1].backward(
-            trace.sums[i - 1], trace.outputs[i - 1], psi @ net.weights[i].T
-        )
-        psis.append(psi)
-    return psis[::-1]
-
-
 @dataclass
 class TrainingStep:
     """Everything one gradient-descent step computes, per layer ``i``:
     ``inputs[i]`` ``X_i``, ``weights[i]``/``biases[i]`` (before the step),
-    ``sums[i]`` ``Z_i``, ``outputs[i]`` ``f_i(Z_i)``, ``psis[i]`` ``dLoss/dZ_i``,
-    ``weight_grads[i]`` ``dW_i``, ``bias_grads[i]`` ``db_i``; and the loss."""
+    ``sums[i]`` ``Z_i``, ``outputs[i]`` ``f_i(Z_i)``, ``masks[i]`` the dropout
+    mask on the layer's output (None without dropout), ``psis[i]``
+    ``dLoss/dZ_i``, ``weight_grads[i]`` ``dW_i``, ``bias_grads[i]`` ``db_i``; and
+    the loss. All of it is the record of :meth:`Network.train_step`'s step."""
 
     inputs: list[np.ndarray]
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     sums: list[np.ndarray]
     outputs: list[np.ndarray]
+    masks: list[np.ndarray | None]
     psis: list[np.ndarray]
     weight_grads: list[np.ndarray]
     bias_grads: list[np.ndarray]
@@ -72,22 +54,25 @@ class TrainingStep:
     learning_rate: float
 
 
-def training_step(net: Network, X: Any, y: Any, learning_rate: float = 0.1) -> TrainingStep:
-    """Compute (without applying) one step of gradient descent on ``(X, y)``;
-    ``X`` is ``(n_samples, sizes[0])``, ``y`` targets as for ``fit``."""
-    ok = isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool)
-    if not ok or not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
+def training_step(net: Network, X: Any, y: Any, learning_rate: float = 0.1, *,
+                  apply: bool = False) -> TrainingStep:
+    """One step of plain gradient descent on ``(X, y)`` at ``learning_rate``, the
+    step ``fit`` takes (dropout included), recorded. ``X`` is ``(n_samples,
+    sizes[0])``, ``y`` targets as for ``fit``. With ``apply=True`` the network
+    takes the step; otherwise a copy does and the network is unchanged."""
+    learning_rate = check.positive_number(learning_rate, "learning_rate")
     X, Y, _, _ = net._prepare(X, y)
-    trace = net.forward(X)
-    psis = backward_phase(net, trace, Y)
-    per_sample = net.loss.per_sample(Y, trace.outputs[-1], trace.sums[-1], net.activations[-1])
+    stepper = net if apply else net.copy()
+    # A loss or gradient that is not finite is shown as it is; the update is then
+    # not made (Step.skipped).
+    step = stepper._train_step(X, Y, SGD(learning_rate), record=True)
+    before = net._views(step.params_before)
+    trace, gradients = step.trace, step.gradients
     return TrainingStep(
-        inputs=trace.inputs, weights=[W.copy() for W in net.weights],
-        biases=[b.copy() for b in net.biases], sums=trace.sums, outputs=trace.outputs,
-        psis=psis, weight_grads=[Xi.T @ psi for Xi, psi in zip(trace.inputs, psis, strict=True)],
-        bias_grads=[psi.sum(axis=0) for psi in psis], targets=Y,
-        loss=float(np.mean(per_sample)), learning_rate=float(learning_rate),
+        inputs=trace.inputs, weights=[W for W, _ in before], biases=[b for _, b in before],
+        sums=trace.sums, outputs=trace.outputs, masks=trace.masks, psis=gradients.psis,
+        weight_grads=gradients.weights, bias_grads=gradients.biases, targets=Y,
+        loss=step.loss, learning_rate=learning_rate,
     )
 
 
@@ -97,18 +82,13 @@ def explain(net: Network, X: Any, y: Any, *, learning_rate: float = 0.1, apply: 
 
     ``X`` is ``(n_samples, sizes[0])``; ``y`` targets as for ``fit``. The step
     uses the network's own loss and plain gradient descent at
-    ``learning_rate``; with ``apply=True`` the update is made to the network,
-    otherwise the network is unchanged. Dropout is not applied. Printed to
-    ``file`` (standard output by default).
+    ``learning_rate``, dropout included, as ``fit`` steps; with ``apply=True``
+    the update is made to the network, otherwise the network is unchanged.
+    Printed to ``file`` (standard output by default).
     """
-    step = training_step(net, X, y, learning_rate)
+    step = training_step(net, X, y, learning_rate, apply=apply)
     text = format_step(net, step)
     print(text, file=file or sys.stdout)
-    if apply:
-        for W, b, dW, db in zip(net.weights, net.biases, step.weight_grads, step.bias_grads,
-                                strict=True):
-            W -= net.dtype.type(learning_rate) * dW
-            b -= net.dtype.type(learning_rate) * db
     return text
 
 
@@ -119,17 +99,23 @@ def format_step(net: Network, step: TrainingStep) -> str:
     lines = [f"one training step: Network {' -> '.join(map(str, net.sizes))}, loss "
              f"{net.loss.name}, {n} sample{'s' * (n != 1)}, plain gradient descent, "
              f"learning rate {lr}"]
-    if any(net.dropout):
-        lines.append("(dropout is not applied in this explanation)")
+    if any(mask is not None for mask in step.masks):
+        lines.append("dropout as in training: M_i is 0 for a dropped unit, 1/keep for a kept "
+                     "one, drawn afresh each step")
     lines += ["", "forward phase: Z_i = X_i @ W_i + b_i, then X_{i+1} = f_i(Z_i)"]
     for i in range(L):
-        f = net.activations[i].label
+        f, mask = net.activations[i].label, step.masks[i]
         lines.append(f"layer {i} ({f})")
         lines += _show(f"X_{i}", step.inputs[i])
         lines += _show(f"W_{i}", step.weights[i])
         lines += _show(f"b_{i}", step.biases[i])
         lines += _show(f"Z_{i} = X_{i} @ W_{i} + b_{i}", step.sums[i])
-        lines += _show(f"X_{i + 1} = {f}(Z_{i})", step.outputs[i])
+        if mask is None:
+            lines += _show(f"X_{i + 1} = {f}(Z_{i})", step.outputs[i])
+        else:
+            lines += _show(f"{f}(Z_{i})", step.outputs[i])
+            lines += _show(f"M_{i} (dropout mask)", mask)
+            lines += _show(f"X_{i + 1} = {f}(Z_{i}) * M_{i}", step.inputs[i + 1])
     lines += _show("targets y", step.targets, indent="")
     lines.append(f"loss ({net.loss.name}, mean over {n} sample{'s' * (n != 1)}) = "
                  f"{_number(step.loss)}")
@@ -141,6 +127,8 @@ def format_step(net: Network, step: TrainingStep) -> str:
             how = f"dLoss/dZ_{i} (from the loss and {net.activations[i].label}')"
         else:
             how = f"{net.activations[i].label}'(Z_{i}) * (psi_{i + 1} @ W_{i + 1}.T)"
+            if step.masks[i] is not None:
+                how += f" * M_{i}"
         lines += _show(f"psi_{i} = {how}", step.psis[i])
         lines += _show(f"dW_{i} = X_{i}.T @ psi_{i}", step.weight_grads[i])
         lines += _show(f"db_{i} = psi_{i} summed over rows", step.bias_grads[i])
@@ -194,4 +182,6 @@ def step_summary(step: TrainingStep) -> dict[str, Any]:
             "A": record(step.outputs[i]), "psi": record(step.psis[i]),
             "dW": record(step.weight_grads[i]), "db": record(step.bias_grads[i]),
         })
+        if step.masks[i] is not None:
+            layers[-1]["dropout_mask"] = record(step.masks[i])
     return {"loss": step.loss, "learning_rate": step.learning_rate, "layers": layers}

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ConfigError
-from .losses import weighted_loss
 
 if TYPE_CHECKING:
     from .network import Network
@@ -83,12 +82,11 @@ def gradcheck(
     twin = net.astype("float64")
     X64, Y, _, w = twin._prepare(X, y, sample_weight)
     row_weights = twin._row_weights(w)
-    analytic = np.empty_like(twin.params)
-    twin._loss_and_gradients(X64, Y, row_weights, twin._views(analytic), training=False)
+    analytic = twin.backward(twin._forward(X64, training=False), Y, row_weights)
     numeric = _numerical_gradient(twin, X64, Y, row_weights, eps)
 
     weight_errors, bias_errors = [], []
-    for (gW, gb), (nW, nb) in zip(twin._views(analytic), twin._views(numeric), strict=True):
+    for (gW, gb), (nW, nb) in zip(analytic.layers, twin._views(numeric), strict=True):
         weight_errors.append(_relative_error(gW, nW))
         bias_errors.append(_relative_error(gb, nb))
     shapes = [W.shape for W in twin.weights]
@@ -99,9 +97,7 @@ def _numerical_gradient(
     net: Network, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray | None, eps: float
 ) -> np.ndarray:
     def loss() -> float:
-        Z, A = net._forward_output(X)
-        per_sample = net.loss.per_sample(Y, A, Z, net.output_activation)
-        return weighted_loss(per_sample, row_weights)
+        return net._loss(net._forward(X, training=False), Y, row_weights)
 
     params = net.params
     numeric = np.empty_like(params)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._files import atomic_write
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, ModelFileError, UnknownNameError
 from .history import History
 from .optimizers import get_optimizer
 
@@ -99,6 +99,12 @@ def load(path: str | os.PathLike[str]) -> Network:
         net.metadata = dict(meta.get("user") or {})
         if meta["optimizer"] is not None:
             net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
+    except UnknownNameError as exc:
+        raise ModelFileError(
+            f"{path}: the model uses the {exc.kind} {exc.name!r}, which this Python session "
+            f"does not know; define or import its class and pass it to steepest.register "
+            "before loading"
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
         raise ModelFileError(f"{path}: inconsistent model file: {detail}") from None

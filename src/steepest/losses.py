@@ -14,20 +14,37 @@ the fused, exact and stable form ``a - y``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
+from ._registry import Registry
+from ._validation import BINARY, CLASSES
 from .activations import Activation, Sigmoid, Softmax
-from .errors import ConfigError
+from .errors import ConfigError, DataError
 
 
 class Loss:
-    """Base class: subclasses implement ``per_sample`` and ``grad_output``."""
+    """Base class: subclasses implement ``per_sample`` and either ``grad_output``
+    (d loss / d output; the chain rule through the output activation is then
+    automatic) or a fused ``output_delta``.
+
+    Class attributes the library asks instead of testing names:
+
+    - ``output_activation``: the output layer it needs when none is given
+      (``"softmax"``, ``"sigmoid"``), or None to follow the hidden layers'.
+    - ``targets``: what its targets are, which decides how accuracy is counted:
+      ``CLASSES`` (one class per row), ``BINARY`` (independent 0/1 labels, e.g.
+      multi-label) or None (numbers: regression, no accuracy).
+    """
 
     name: ClassVar[str] = ""
-    #: True for losses whose targets are classes (accuracy is reported).
-    is_classification: ClassVar[bool] = False
+    output_activation: ClassVar[str | None] = None
+    targets: ClassVar[str | None] = None
+
+    def check_targets(self, Y: np.ndarray) -> None:
+        """Raise DataError if the target matrix ``Y`` ``(n, n_outputs)`` does not
+        suit this loss (any finite numbers do, by default)."""
 
     def check_output_activation(self, activation: Activation) -> None:
         """Raise ConfigError if this loss cannot follow ``activation``."""
@@ -42,7 +59,7 @@ class Loss:
 
     def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
         """d(per-sample loss)/dA, shape ``(n_samples, n_outputs)``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} needs grad_output or output_delta")
 
     def output_delta(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation,
@@ -51,6 +68,10 @@ class Loss:
         """dLoss/dZ of the batch loss; ``row_weights`` (n,) are ``w_i / sum(w)``,
         or None for equal weights ``1 / n``."""
         return activation.backward(Z, A, scale_rows(self.grad_output(Y, A), row_weights))
+
+    def config(self) -> dict[str, Any]:
+        """Name and parameters, as stored in model files."""
+        return {"name": self.name}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -101,7 +122,15 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
-    is_classification = True
+    output_activation = "sigmoid"
+    targets = BINARY
+
+    def check_targets(self, Y: np.ndarray) -> None:
+        if (Y < 0).any() or (Y > 1).any():
+            raise DataError(
+                f"binary_cross_entropy targets must lie in [0, 1], found values from "
+                f"{Y.min():g} to {Y.max():g}"
+            )
 
     def check_output_activation(self, activation: Activation) -> None:
         if not isinstance(activation, Sigmoid):
@@ -122,10 +151,6 @@ class BinaryCrossEntropy(Loss):
     ) -> np.ndarray:
         return scale_rows(A - Y, row_weights, activation.c / Y.shape[1])
 
-    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (A - Y) / (A * (1 - A)) / Y.shape[1]
-
 
 class CrossEntropy(Loss):
     """``cross_entropy``: per sample ``-sum_k y_k log softmax(z)_k``.
@@ -137,7 +162,15 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
-    is_classification = True
+    output_activation = "softmax"
+    targets = CLASSES
+
+    def check_targets(self, Y: np.ndarray) -> None:
+        if (Y < 0).any() or not np.allclose(Y.sum(axis=1), 1, atol=1e-3):
+            raise DataError(
+                "cross_entropy targets must be class labels or rows of probabilities summing "
+                "to 1 (one-hot); found rows that do not"
+            )
 
     def check_output_activation(self, activation: Activation) -> None:
         if not isinstance(activation, Softmax):
@@ -159,10 +192,6 @@ class CrossEntropy(Loss):
     ) -> np.ndarray:
         return scale_rows(A - Y, row_weights)
 
-    def grad_output(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -Y / A
-
 
 def scale_rows(
     delta: np.ndarray, row_weights: np.ndarray | None, factor: float = 1.0
@@ -183,17 +212,19 @@ def weighted_loss(per_sample: np.ndarray, row_weights: np.ndarray | None) -> flo
     return float(np.dot(row_weights, per_sample))
 
 
-LOSSES: dict[str, type[Loss]] = {
-    cls.name: cls for cls in (SumSquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy)
-}
+#: Every loss by name; :func:`register` adds your own.
+LOSSES: Registry[Loss] = Registry(
+    "loss", Loss, (SumSquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy)
+)
 
 
-def get_loss(spec: str | Loss) -> Loss:
+def get_loss(spec: str | dict[str, Any] | Loss) -> Loss:
     """A loss from its name (``"sse"``, ``"mse"``, ``"binary_cross_entropy"``,
-    ``"cross_entropy"``) or an instance."""
-    if isinstance(spec, Loss):
-        return spec
-    cls = LOSSES.get(spec) if isinstance(spec, str) else None
-    if cls is None:
-        raise ConfigError(f"unknown loss {spec!r}; expected one of {sorted(LOSSES)}")
-    return cls()
+    ``"cross_entropy"``), a config dict or an instance."""
+    return LOSSES.create(spec)
+
+
+def register(cls: type[Loss], *, replace: bool = False) -> type[Loss]:
+    """Make a :class:`Loss` subclass known by its ``name`` (see :class:`Loss` for
+    what it implements). Works as a class decorator."""
+    return LOSSES.register(cls, replace=replace)

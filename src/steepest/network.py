@@ -18,25 +18,28 @@ All weights and biases live in one flat vector (``Network.params``); each
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _validation as check
-from . import io as model_io
-from . import training
-from .activations import Activation, ReLU, get_activation
+from ._registry import spec_of
+from ._validation import BINARY
+from .activations import Activation, get_activation
 from .errors import ConfigError, ShapeError
-from .explain import explain as _explain
 from .history import History
-from .initializers import get_initializer
+from .initializers import Initializer, get_initializer
 from .losses import Loss, get_loss, weighted_loss
 from .metrics import PREDICT_CHUNK, evaluate_prepared
-from .optimizers import Optimizer
+from .optimizers import Optimizer, get_optimizer
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ActivationSpec = str | dict[str, Any] | Activation
 
@@ -71,6 +74,115 @@ class Trace:
         return [*self.inputs, self.outputs[-1]]
 
 
+@dataclass
+class Gradients:
+    """What the backward phase computed: the gradient of the loss.
+
+    - ``flat``: every ``dW_i`` and ``db_i`` in one vector, ordered like
+      :attr:`Network.params` ``(n_params,)``.
+    - ``layers[i]``: ``(dW_i, db_i)``, views into ``flat`` of shapes
+      ``(sizes[i], sizes[i+1])`` and ``(sizes[i+1],)``.
+    - ``psis[i]``: ``psi_i = dLoss/dZ_i`` ``(n, sizes[i+1])`` when the backward
+      phase was asked to record, else None.
+    """
+
+    flat: np.ndarray
+    layers: list[tuple[np.ndarray, np.ndarray]]
+    psis: list[np.ndarray] | None = None
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """``[dW_0, dW_1, ...]``."""
+        return [dW for dW, _ in self.layers]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """``[db_0, db_1, ...]``."""
+        return [db for _, db in self.layers]
+
+    def as_list(self) -> list[np.ndarray]:
+        """``[dW0, db0, dW1, db1, ...]``, the order of :meth:`Network.get_weights`."""
+        return [a for layer in self.layers for a in layer]
+
+
+@dataclass
+class Step:
+    """What one training step did (:meth:`Network.train_step`).
+
+    - ``loss``: the batch's loss at the weights before the step.
+    - ``trace``, ``gradients``: its forward and backward phases; ``gradients``
+      holds what the optimiser stepped along (with the ``l2`` term and clipping).
+    - ``skipped``: why no update was made (the loss or the gradient was not
+      finite), or None when it was.
+    - ``params_before``: a copy of ``Network.params`` before the update, when
+      the step was recorded.
+    """
+
+    loss: float
+    trace: Trace
+    gradients: Gradients
+    skipped: str | None = None
+    params_before: np.ndarray | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.skipped is None
+
+
+@dataclass(frozen=True)
+class StepRules:
+    """What a training step does besides following the gradient.
+
+    - ``l2``: weight decay: adds ``l2 * W`` to each weight gradient (biases are
+      not decayed).
+    - ``clip_norm``: rescales the whole gradient to at most this Euclidean norm.
+    - ``max_norm``: after the update, rescales each unit's incoming weights (a
+      column of ``W``) to at most this norm.
+    """
+
+    l2: float = 0.0
+    clip_norm: float | None = None
+    max_norm: float | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # how a frozen dataclass keeps its checked values
+        set_(self, "l2", check.real_number(self.l2, "l2", "be a number >= 0", lambda v: v >= 0))
+        set_(self, "clip_norm", check.positive_number(self.clip_norm, "clip_norm", none_ok=True))
+        set_(self, "max_norm", check.positive_number(self.max_norm, "max_norm", none_ok=True))
+
+    def or_none(self) -> StepRules | None:
+        """None when these rules change nothing (the plain step), else themselves."""
+        return self if self != StepRules() else None
+
+    def adjust_gradients(self, layers: list[tuple[np.ndarray, np.ndarray]],
+                         gradients: Gradients) -> None:
+        """The ``l2`` term, then clipping, on the gradient in place."""
+        if self.l2:
+            for (W, _), (dW, _) in zip(layers, gradients.layers, strict=True):
+                dW += self.l2 * W
+        if self.clip_norm is not None:
+            flat = gradients.flat
+            # In float64: the squared norm of a float32 gradient can overflow.
+            norm = math.sqrt(float(np.einsum("i,i->", flat, flat, dtype=np.float64)))
+            if norm > self.clip_norm:
+                flat *= self.clip_norm / norm
+
+    def constrain_weights(self, weights: list[np.ndarray]) -> None:
+        """The max-norm constraint on the weights ``W_i`` in place."""
+        if self.max_norm is None:
+            return
+        for W in weights:
+            norms = np.sqrt(np.einsum("ij,ij->j", W, W))
+            W *= np.minimum(1.0, self.max_norm / np.maximum(norms, 1e-12)).astype(W.dtype)
+
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """No NaN or infinity in ``values``: a float32 sum is cheap and shows them;
+    only when it overflows does each entry need a look."""
+    return math.isfinite(float(values.sum())) or bool(np.isfinite(values).all())
+
+
 class Network:
     """A fully connected feed-forward network trained by gradient descent.
 
@@ -81,19 +193,20 @@ class Network:
     activation:
         One activation for every layer, or a list: one per hidden layer, or one
         per layer including the output. Names: ``sigmoid``, ``tanh``, ``relu``,
-        ``leaky_relu``, ``softmax``, ``identity``; or objects such as
-        ``Sigmoid(c=0.01)`` and ``LeakyReLU(slope=0.1)``.
+        ``leaky_relu``, ``softmax``, ``identity`` (and any registered with
+        :func:`steepest.register`); with parameters as text, ``"sigmoid(c=0.01)"``,
+        or as objects, ``Sigmoid(c=0.01)``, ``LeakyReLU(slope=0.1)``.
     output_activation:
-        The output layer's activation. When not given, the output layer uses the
-        hidden layers' activation (as in the tutorials, where every layer is a
-        sigmoid), except with ``loss="cross_entropy"`` (softmax) and
-        ``loss="binary_cross_entropy"`` (sigmoid).
+        The output layer's activation. When not given, the one the loss asks for
+        (softmax for ``cross_entropy``, sigmoid for ``binary_cross_entropy``), else
+        the hidden layers' (as in the tutorials, where every layer is a sigmoid).
     loss:
         ``sse``, ``mse``, ``binary_cross_entropy`` or ``cross_entropy``
-        (see :mod:`steepest.losses`).
+        (see :mod:`steepest.losses`), or a registered one.
     init:
-        ``uniform01``, ``uniform``, ``glorot`` or ``he``; by default ``he`` when
-        the hidden layers are ReLU-family, else ``glorot``.
+        ``uniform01``, ``uniform``, ``glorot`` or ``he`` (or a registered one); by
+        default the one the hidden activations ask for: ``he`` for the ReLU
+        family, else ``glorot``.
     dropout:
         Fraction of each hidden layer's outputs dropped during training (one
         number, or a list with one per hidden layer); inverted dropout, so
@@ -111,8 +224,8 @@ class Network:
         sizes: Sequence[int],
         activation: ActivationSpec | Sequence[ActivationSpec] = "sigmoid",
         output_activation: ActivationSpec | None = None,
-        loss: str | Loss = "sse",
-        init: str | None = None,
+        loss: str | dict[str, Any] | Loss = "sse",
+        init: str | dict[str, Any] | Initializer | None = None,
         dropout: float | Sequence[float] = 0.0,
         seed: int | None = None,
         dtype: str | np.dtype = "float32",
@@ -124,7 +237,10 @@ class Network:
         )
         self.dtype = _check_dtype(dtype)
         self.dropout = _check_dropout(dropout, len(self.sizes) - 2)
-        self.init = init if init is not None else _default_init(self.activations)
+        self.initializer = get_initializer(
+            init if init is not None else _default_init(self.activations))
+        #: The initialiser's name (or config, for one with parameters), as saved.
+        self.init = spec_of(self.initializer.config())
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         # Fixed for the network's life (saved in model files), so validation_split
@@ -133,9 +249,8 @@ class Network:
 
         self.params = np.empty(self.n_params, dtype=self.dtype)
         self._layers = self._views(self.params)
-        initializer = get_initializer(self.init)
         for (W, b), n_in, n_out in zip(self._layers, self.sizes[:-1], self.sizes[1:], strict=True):
-            W_init, b_init = initializer(self.rng, n_in, n_out)
+            W_init, b_init = self.initializer(self.rng, n_in, n_out)
             W[...] = W_init
             b[...] = b_init
 
@@ -188,7 +303,7 @@ class Network:
         return {
             "sizes": list(self.sizes),
             "activations": [a.config() for a in self.activations],
-            "loss": self.loss.name,
+            "loss": spec_of(self.loss.config()),
             "init": self.init,
             "dropout": list(self.dropout),
             "seed": self.seed,
@@ -292,7 +407,7 @@ class Network:
             flat += [M[:, :-1].T, M[:, -1]]
         self.set_weights(flat)
 
-    # ------------------------------------------------------------------ forward
+    # ------------------------------------------------------------------ forward phase
     def forward(self, X: np.ndarray, training: bool = False) -> Trace:
         """The forward phase on a batch ``X`` ``(n, sizes[0])``: every layer's
         input, weighted sum and output (see :class:`Trace`).
@@ -337,16 +452,47 @@ class Network:
             A = f.forward(Z)
         return Z, A
 
-    # ------------------------------------------------------------------ backward
-    def _backward(self, trace: Trace, Y: np.ndarray, row_weights: np.ndarray | None,
-                  grad_layers: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        """The psi recursion: write every ``dW_i``, ``db_i`` into ``grad_layers``."""
+    def _loss(self, trace: Trace, Y: np.ndarray, row_weights: np.ndarray | None) -> float:
+        """The batch loss ``sum(row_weights * l_i)`` (the mean when None)."""
+        per_sample = self.loss.per_sample(Y, trace.output, trace.sums[-1], self.output_activation)
+        return weighted_loss(per_sample, row_weights)
+
+    # ------------------------------------------------------------------ backward phase
+    def backward(
+        self, trace: Trace, Y: np.ndarray, row_weights: np.ndarray | None = None, *,
+        into: Gradients | None = None, record: bool = False,
+    ) -> Gradients:
+        """The backward phase, the psi recursion: the gradient of the batch loss
+        with respect to every weight and bias, in one sweep from the last layer.
+
+        ``trace`` is a forward phase's :class:`Trace` of ``n`` rows, ``Y`` the
+        targets ``(n, sizes[-1])`` (or labels as for ``fit``), ``row_weights``
+        ``(n,)`` each row's share of the loss, ``w_i / sum(w)`` (None: the mean).
+        The gradient goes into ``into`` when given (a reused buffer, as ``fit``
+        does), else into a new :class:`Gradients`. With ``record=True`` every
+        layer's ``psi_i`` is kept too; otherwise nothing is kept.
+
+        For layer ``i``, from the last to the first::
+
+            psi_L    = dLoss/dZ_L                         (from the loss)
+            dW_i     = X_i.T @ psi_i                      (sizes[i], sizes[i+1])
+            db_i     = psi_i summed over the rows         (sizes[i+1],)
+            psi_i-1  = f'_i-1(Z_i-1) * (psi_i @ W_i.T)    (times the dropout mask)
+        """
+        if not (isinstance(Y, np.ndarray) and Y.shape == trace.output.shape
+                and Y.dtype == self.dtype):
+            Y, _ = check.prepare_targets(Y, len(trace.output), self.sizes[-1], self.loss,
+                                         self.dtype)
+        gradients = into if into is not None else self._new_gradients()
+        psis: list[np.ndarray] = []
         last = self.n_layers - 1
         psi = self.loss.output_delta(
             Y, trace.outputs[last], trace.sums[last], self.activations[last], row_weights
         )
         for i in range(last, -1, -1):
-            dW, db = grad_layers[i]
+            if record:
+                psis.append(psi)
+            dW, db = gradients.layers[i]
             np.matmul(trace.inputs[i].T, psi, out=dW)
             psi.sum(axis=0, out=db)
             if i == 0:
@@ -357,6 +503,86 @@ class Network:
             psi = self.activations[i - 1].backward(
                 trace.sums[i - 1], trace.outputs[i - 1], grad_input
             )
+        gradients.psis = psis[::-1] if record else None
+        return gradients
+
+    def _new_gradients(self) -> Gradients:
+        flat = np.empty_like(self.params)
+        return Gradients(flat, self._views(flat))
+
+    def gradients(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> list[np.ndarray]:
+        """``[dW0, db0, dW1, db1, ...]``: the gradient of the loss on the batch
+        ``(X, y)`` in the order (and shapes) of :meth:`get_weights`, from one
+        backward sweep: the one ``fit`` uses (without dropout here)."""
+        X, Y, _, w = self._prepare(X, y, sample_weight)
+        trace = self._forward(X, training=False)
+        return self.backward(trace, Y, self._row_weights(w)).as_list()
+
+    # ------------------------------------------------------------------ one training step
+    def train_step(
+        self, X: Any, y: Any, optimizer: str | dict[str, Any] | Optimizer | None = None, *,
+        learning_rate: float | None = None, sample_weight: Any = None, l2: float = 0.0,
+        clip_norm: float | None = None, max_norm: float | None = None,
+        dropout: bool = True, record: bool = True,
+    ) -> Step:
+        """One step of gradient descent on the batch ``(X, y)``, as ``fit`` takes
+        for each of its batches; returns the :class:`Step`, recorded by default.
+
+        ``X`` is ``(n, sizes[0])``, ``y`` targets as for ``fit``. ``optimizer`` is
+        a name, config or object as for ``fit``, and becomes the network's; left
+        out, the network's own continues (plain SGD on a new network), so a loop
+        of ``train_step`` calls goes on where the last stopped. ``learning_rate``,
+        ``sample_weight``, ``l2``, ``clip_norm`` and ``max_norm`` as for ``fit``;
+        ``dropout=False`` leaves dropout out of this step. If the loss or the
+        gradient is not finite, nothing changes and ``Step.skipped`` says why.
+        """
+        X, Y, _, w = self._prepare(X, y, sample_weight)
+        if optimizer is not None or self.optimizer is None or learning_rate is not None:
+            kind = optimizer if optimizer is not None else (
+                self.optimizer.name if self.optimizer is not None else "sgd")
+            self.optimizer = get_optimizer(kind, learning_rate)
+        rules = StepRules(l2, clip_norm, max_norm)
+        return self._train_step(X, Y, self.optimizer, self._row_weights(w), rules.or_none(),
+                                dropout=dropout, record=record)
+
+    def _train_step(
+        self, X: np.ndarray, Y: np.ndarray, optimizer: Optimizer,
+        row_weights: np.ndarray | None = None, rules: StepRules | None = None, *,
+        dropout: bool = True, record: bool = False, into: Gradients | None = None,
+    ) -> Step:
+        """The step itself, on a prepared batch (``X`` and ``Y`` checked, in the
+        network's dtype): forward phase, loss, backward phase, then the update.
+        ``rules`` None is the plain step (no l2, clipping or max-norm)."""
+        before = self.params.copy() if record else None
+        # A diverging step overflows somewhere in here; the loss or gradient that is
+        # not finite is what the caller is told about, so NumPy's warnings are noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            trace = self._forward(X, training=dropout)
+            loss = self._loss(trace, Y, row_weights)
+            gradients = self.backward(trace, Y, row_weights, into=into, record=record)
+            if not math.isfinite(loss):
+                return Step(loss, trace, gradients, f"the loss became {loss}", before)
+            if not _all_finite(gradients.flat):
+                return Step(loss, trace, gradients, "the gradient became NaN or infinite",
+                            before)
+            if rules is not None:
+                rules.adjust_gradients(self._layers, gradients)
+            optimizer.update(self.params, gradients.flat)
+            if rules is not None:
+                rules.constrain_weights(self.weights)
+        return Step(loss, trace, gradients, params_before=before)
+
+    # ------------------------------------------------------------------ data
+    def _prepare(
+        self, X: Any, y: Any, sample_weight: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, str | None, np.ndarray | None]:
+        """Check and convert a dataset: ``(X, Y, target kind, sample weights)``."""
+        X = check.check_X(X, self.sizes[0])
+        Y, kind = check.prepare_targets(y, X.shape[0], self.sizes[-1], self.loss, self.dtype)
+        w = check.check_sample_weight(sample_weight, X.shape[0])
+        return check.as_float(X, self.dtype, "X"), Y, kind, w
 
     def _row_weights(self, sample_weight: np.ndarray | None) -> np.ndarray | None:
         """``w_i / sum(w)``, so the loss is ``sum(row_weights * l_i)``; None (the
@@ -364,41 +590,6 @@ class Network:
         if sample_weight is None:
             return None
         return (sample_weight / sample_weight.sum()).astype(self.dtype)
-
-    def _loss_and_gradients(
-        self, X: np.ndarray, Y: np.ndarray, row_weights: np.ndarray | None,
-        grad_layers: list[tuple[np.ndarray, np.ndarray]], training: bool,
-    ) -> tuple[float, Trace]:
-        """One forward and one backward phase on a prepared batch: the loss
-        ``sum(row_weights * l_i)`` (the mean when None), and its gradients written
-        into ``grad_layers`` (views like ``_layers``). Returns the loss and the forward trace."""
-        trace = self._forward(X, training)
-        per_sample = self.loss.per_sample(
-            Y, trace.outputs[-1], trace.sums[-1], self.activations[-1]
-        )
-        loss = weighted_loss(per_sample, row_weights)
-        self._backward(trace, Y, row_weights, grad_layers)
-        return loss, trace
-
-    def gradients(
-        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
-    ) -> list[np.ndarray]:
-        """``[dW0, db0, dW1, db1, ...]``: the gradient of the loss on the batch
-        ``(X, y)`` in the order (and shapes) of :meth:`get_weights`, from one
-        backward sweep. This is what ``fit`` uses (without dropout here)."""
-        X, Y, _, w = self._prepare(X, y, sample_weight)
-        grad_layers = self._views(np.empty_like(self.params))
-        self._loss_and_gradients(X, Y, self._row_weights(w), grad_layers, training=False)
-        return [a.copy() for layer in grad_layers for a in layer]
-
-    def _prepare(
-        self, X: Any, y: Any, sample_weight: Any = None
-    ) -> tuple[np.ndarray, np.ndarray, str | None, np.ndarray | None]:
-        """Check and convert a dataset: ``(X, Y, target kind, sample weights)``."""
-        X = check.check_X(X, self.sizes[0])
-        Y, kind = check.prepare_targets(y, X.shape[0], self.sizes[-1], self.loss.name, self.dtype)
-        w = check.check_sample_weight(sample_weight, X.shape[0])
-        return check.as_float(X, self.dtype, "X"), Y, kind, w
 
     # ------------------------------------------------------------------ prediction
     def predict(self, X: np.ndarray, dtype: str | np.dtype | None = None) -> np.ndarray:
@@ -437,13 +628,13 @@ class Network:
         """Predicted classes, ``int64``: shape ``(n,)`` (argmax of the outputs, or
         ``output >= 0.5`` for a single output), or ``(n, k)`` 0/1 for multi-label."""
         out = self.predict(X)
-        if out.shape[1] == 1 or self.loss.name == "binary_cross_entropy":
+        if out.shape[1] == 1 or self.loss.targets == BINARY:
             classes = (out >= 0.5).astype(np.int64)
             return classes[:, 0] if out.shape[1] == 1 else classes
         return out.argmax(axis=1).astype(np.int64)
 
     def _require_probabilities(self) -> None:
-        if self.output_activation.name not in ("softmax", "sigmoid"):
+        if not self.output_activation.probabilities:
             raise ConfigError(
                 "predict_proba needs a softmax or sigmoid output layer, this network's is "
                 f"{self.output_activation.name}"
@@ -458,9 +649,26 @@ class Network:
         return evaluate_prepared(self, X, Y, kind, w)
 
     # ------------------------------------------------------------------ training and files
-    fit = training.fit
-    save = model_io.save
-    explain = _explain
+    # The loop, the file format and the printed step live in the modules above this
+    # one; these methods hand over to them (imported when called: they import this).
+    def fit(self, X: Any, y: Any, **settings: Any) -> History:
+        """Train by gradient descent; see :func:`steepest.training.fit` for the
+        settings (``epochs``, ``batch_size``, ``optimizer``, ...)."""
+        from .training import fit
+
+        return fit(self, X, y, **settings)
+
+    def save(self, path: str | Path) -> Path:
+        """Write a model file; see :func:`steepest.io.save`."""
+        from .io import save
+
+        return save(self, path)
+
+    def explain(self, X: Any, y: Any, **options: Any) -> str:
+        """Print one training step, every matrix; see :func:`steepest.explain.explain`."""
+        from .explain import explain
+
+        return explain(self, X, y, **options)
 
 
 # ---------------------------------------------------------------------- construction checks
@@ -535,24 +743,22 @@ def _resolve_activations(
         fallback = activation
     hidden = [get_activation(s) for s in specs]
     if output_activation is None:
-        output_activation = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}.get(
-            loss.name, fallback
-        )
+        output_activation = loss.output_activation or fallback
     if output_activation is None:
         raise ConfigError("a network without hidden layers needs an output activation")
     output = get_activation(output_activation)
     loss.check_output_activation(output)
-    if output.name == "softmax" and n_outputs < 2:
-        raise ConfigError(
-            "a softmax output needs at least 2 units (one per class); for two classes use "
-            "1 sigmoid output with binary_cross_entropy, or 2 softmax outputs"
-        )
-    if any(a.name == "softmax" for a in hidden):
-        raise ConfigError("softmax belongs on the output layer only, not on hidden layers")
+    output.check_output_units(n_outputs)
+    for f in hidden:
+        if not f.hidden:
+            raise ConfigError(f"{f.name} belongs on the output layer only, not on hidden layers")
     return [*hidden, output]
 
 
 def _default_init(activations: list[Activation]) -> str:
-    relu_like = any(isinstance(a, ReLU) or a.name == "leaky_relu" for a in activations[:-1])
-    return "he" if relu_like else "glorot"
-
+    """The initialiser the hidden layers' activations ask for: theirs when they
+    agree, He when any is ReLU-family, else Glorot."""
+    families = {f.init for f in activations[:-1]}
+    if len(families) == 1:
+        return families.pop()
+    return "he" if "he" in families else "glorot"

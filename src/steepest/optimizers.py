@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ._registry import Registry
 from .errors import ConfigError
 
 #: Steps between flushes of subnormal optimiser state (see _flush_subnormals).
@@ -45,6 +46,11 @@ class Schedule:
 
     def factor(self, epoch: int) -> float:
         raise NotImplementedError
+
+    def over(self, epochs: int) -> Schedule:
+        """This schedule for a run of ``epochs`` epochs: itself, unless its length
+        was left for the run to set (a cosine without ``epochs``)."""
+        return self
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, **vars(self)}
@@ -97,40 +103,47 @@ class ExponentialDecay(Schedule):
 
 
 class CosineDecay(Schedule):
-    """Half a cosine from 1 down to ``final`` over ``epochs`` epochs, then ``final``."""
+    """Half a cosine over ``epochs`` epochs, from 1 towards ``final``.
+
+    Epoch ``k`` (counting from 0) runs at the factor
+    ``final + (1 - final) * (1 + cos(pi * k / epochs)) / 2``: 1 at the first
+    epoch, and ``final`` from epoch ``epochs`` on, one epoch after the last of
+    a run of ``epochs`` epochs (whose last epoch still takes a small step: 0.6 %
+    of the base rate for 20 epochs). Without ``epochs`` (the name ``"cosine"``
+    alone), ``fit`` sets it to the number of epochs it runs.
+    """
 
     name = "cosine"
 
-    def __init__(self, epochs: int = 100, final: float = 0.0) -> None:
-        if int(epochs) < 1 or not 0 <= float(final) <= 1:
+    def __init__(self, epochs: int | None = None, final: float = 0.0) -> None:
+        if (epochs is not None and int(epochs) < 1) or not 0 <= float(final) <= 1:
             raise ConfigError(
                 f"cosine schedule needs epochs >= 1 and 0 <= final <= 1, got {epochs}, {final}"
             )
-        self.epochs = int(epochs)
+        self.epochs = None if epochs is None else int(epochs)
         self.final = float(final)
 
+    def over(self, epochs: int) -> Schedule:
+        return self if self.epochs is not None else CosineDecay(max(epochs, 1), self.final)
+
     def factor(self, epoch: int) -> float:
+        if self.epochs is None:
+            raise ConfigError("this cosine schedule has no length yet: give it epochs=, or "
+                              "let fit set it to the epochs it runs")
         progress = min(epoch, self.epochs) / self.epochs
         return self.final + 0.5 * (1.0 - self.final) * (1.0 + math.cos(math.pi * progress))
 
 
-SCHEDULES: dict[str, type[Schedule]] = {
-    cls.name: cls for cls in (Constant, StepDecay, ExponentialDecay, CosineDecay)
-}
+#: Every schedule by name; :func:`register` adds your own.
+SCHEDULES: Registry[Schedule] = Registry(
+    "schedule", Schedule, (Constant, StepDecay, ExponentialDecay, CosineDecay)
+)
 
 
 def get_schedule(spec: str | dict[str, Any] | Schedule | None) -> Schedule:
-    """A schedule from a name, a config dict (``{"name": "step", "step_size": 5}``),
-    an instance, or None (constant)."""
-    if spec is None:
-        return Constant()
-    if isinstance(spec, Schedule):
-        return spec
-    name, params = _name_and_params(spec, "schedule")
-    cls = SCHEDULES.get(name)
-    if cls is None:
-        raise ConfigError(f"unknown schedule {name!r}; expected one of {sorted(SCHEDULES)}")
-    return _construct(cls, params, "schedule")
+    """A schedule from a name, ``"name(key=value)"`` text, a config dict
+    (``{"name": "step", "step_size": 5}``), an instance, or None (constant)."""
+    return Constant() if spec is None else SCHEDULES.create(spec)
 
 
 # --------------------------------------------------------------------------- optimisers
@@ -362,9 +375,10 @@ class Adam(Optimizer):
         params -= tmp
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (SGD, Momentum, Nesterov, RMSprop, Adam)
-}
+#: Every optimiser by name; :func:`register` adds your own.
+OPTIMIZERS: Registry[Optimizer] = Registry(
+    "optimizer", Optimizer, (SGD, Momentum, Nesterov, RMSprop, Adam)
+)
 
 
 def get_optimizer(
@@ -372,7 +386,8 @@ def get_optimizer(
     learning_rate: float | None = None,
     schedule: str | dict | Schedule | None = None,
 ) -> Optimizer:
-    """An optimiser from a name (with its defaults), a config dict or an instance.
+    """An optimiser from a name (with its defaults), ``"name(key=value)"`` text, a
+    config dict or an instance.
 
     ``learning_rate`` and ``schedule``, when given, override the name's defaults;
     they cannot be combined with an instance, which carries its own.
@@ -384,30 +399,21 @@ def get_optimizer(
                 f"when the optimizer is an object ({spec!r})"
             )
         return spec
-    name, params = _name_and_params(spec, "optimizer")
+    name, params = OPTIMIZERS.parse(spec)
     params.pop("steps", None)  # a config makes a fresh optimiser: no progress carried
     params.pop("first_epoch", None)
-    cls = OPTIMIZERS.get(name)
-    if cls is None:
-        raise ConfigError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
     if learning_rate is not None:
         params["learning_rate"] = learning_rate
     if schedule is not None:
         params["schedule"] = schedule
-    return _construct(cls, params, "optimizer")
+    return OPTIMIZERS.create({"name": name, **params})
 
 
-def _name_and_params(spec: Any, kind: str) -> tuple[str, dict[str, Any]]:
-    if isinstance(spec, str):
-        return spec, {}
-    if isinstance(spec, dict) and "name" in spec:
-        params = dict(spec)
-        return params.pop("name"), params
-    raise ConfigError(f"a {kind} is a name, a dict with 'name' or an object; got {spec!r}")
-
-
-def _construct(cls: type, params: dict[str, Any], kind: str) -> Any:
-    try:
-        return cls(**params)
-    except TypeError as exc:
-        raise ConfigError(f"bad parameters for {kind} {cls.name!r}: {params} ({exc})") from None
+def register(cls: type, *, replace: bool = False) -> type:
+    """Make an :class:`Optimizer` or :class:`Schedule` subclass known by its
+    ``name``. An optimiser implements ``_apply(params, grads, state, tmp)`` and
+    lists its per-parameter state vectors in ``state_names`` (see
+    :class:`Optimizer`); a schedule implements ``factor(epoch)``. Works as a
+    class decorator."""
+    registry = SCHEDULES if isinstance(cls, type) and issubclass(cls, Schedule) else OPTIMIZERS
+    return registry.register(cls, replace=replace)

@@ -1,9 +1,9 @@
 """The fit loop: batches, shuffling, validation, history, callbacks.
 
-One training step on a batch is: forward phase, loss, backward phase (the psi
-recursion, :meth:`Network._loss_and_gradients`, the same code as
-``Network.gradients``), then optional L2 term and gradient clipping, the
-optimiser's update, and optional max-norm constraints.
+Each batch gets one training step, :meth:`Network.train_step`'s (forward phase,
+loss, backward phase, the optimiser's update): the loop around it shuffles,
+gathers the batches, measures the epoch, calls the callbacks and keeps the last
+good weights in case training diverges.
 
 Batches are gathered by index into buffers that are reused across steps, so an
 epoch never copies the dataset; full-batch training uses the data as it is.
@@ -11,21 +11,18 @@ epoch never copies the dataset; full-batch training uses the data as it is.
 
 from __future__ import annotations
 
-import math
-import numbers
-import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validation import CLASSES
 from .callbacks import Callback, ProgressBar
+from .config import TrainingConfig
 from .errors import ConfigError, DataError, DivergenceError, ShapeError
 from .history import History
 from .metrics import correct, evaluate_prepared
-from .optimizers import Optimizer, Schedule, get_optimizer, get_schedule
+from .optimizers import Optimizer, Schedule
 
 if TYPE_CHECKING:
     from .network import Network
@@ -94,18 +91,23 @@ def fit(
     ``fit``).
     """
     X, Y, kind, w = net._prepare(X, y, sample_weight)
-    settings = _check_settings(epochs, batch_size, l2, clip_norm, max_norm, validation_split)
+    config = TrainingConfig(
+        epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
+        schedule=schedule, l2=l2, clip_norm=clip_norm, max_norm=max_norm,
+        validation_split=validation_split, shuffle=shuffle,
+    )
     if augment is not None and not callable(augment):
         raise ConfigError(f"augment must be a function (X_batch, rng) -> X_batch, got {augment!r}")
-    train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data, validation_split)
-    chosen = _resolve_optimizer(net, optimizer, learning_rate, schedule)
+    train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data,
+                                             config.validation_split)
+    chosen = config.optimizer_for(net)
 
     metric_names = ["loss"] + (["accuracy"] if kind else [])
     if validation is not None:
         metric_names += [f"val_{m}" for m in metric_names]
-    loop = _Loop(net, X, Y, kind, w, train_rows, settings, shuffle, augment)
+    loop = _Loop(net, X, Y, kind, w, train_rows, config, augment)
     callbacks = [*callbacks, *([ProgressBar()] if verbose else [])]
-    params = {"epochs": net.epochs_trained + settings.epochs, "steps": loop.steps,
+    params = {"epochs": net.epochs_trained + config.epochs, "steps": loop.steps,
               "samples": len(train_rows)}
     for callback in callbacks:
         callback.set_params(params)
@@ -118,7 +120,7 @@ def fit(
 
     history = History()
     try:
-        for _ in range(settings.epochs):
+        for _ in range(config.epochs):
             epoch = net.epochs_trained
             net.optimizer.start_epoch(epoch)
             for callback in callbacks:
@@ -139,73 +141,6 @@ def fit(
         for callback in callbacks:
             callback.on_train_end(net)
     return history
-
-
-@dataclass(frozen=True)
-class _Settings:
-    epochs: int
-    batch_size: int | None
-    l2: float
-    clip_norm: float | None
-    max_norm: float | None
-
-
-def _whole(value: Any, name: str, minimum: int, none_ok: bool = False) -> int:
-    message = f"{name} must be a whole number >= {minimum}{' or None' if none_ok else ''}"
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = operator.index(value)
-    except TypeError:
-        raise ConfigError(f"{message}, got {value!r}") from None
-    if number < minimum:
-        raise ConfigError(f"{message}, got {value!r}")
-    return number
-
-
-def _real(value: Any, message: str, accept: Callable[[float], bool]) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan
-    if not (math.isfinite(number) and accept(number)):
-        raise ConfigError(f"{message}, got {value!r}")
-    return number
-
-
-def _check_settings(
-    epochs: Any, batch_size: Any, l2: Any, clip_norm: Any, max_norm: Any, validation_split: Any,
-) -> _Settings:
-    _real(validation_split, "validation_split must lie in [0, 1)", lambda v: 0 <= v < 1)
-
-    def positive_or_none(value: Any, name: str) -> float | None:
-        message = f"{name} must be a positive number or None"
-        return None if value is None else _real(value, message, lambda v: v > 0)
-
-    return _Settings(
-        epochs=_whole(epochs, "epochs", 0),
-        batch_size=None if batch_size is None else _whole(batch_size, "batch_size", 1, True),
-        l2=_real(l2, "l2 must be a number >= 0", lambda v: v >= 0),
-        clip_norm=positive_or_none(clip_norm, "clip_norm"),
-        max_norm=positive_or_none(max_norm, "max_norm"),
-    )
-
-
-def _resolve_optimizer(
-    net: Network, optimizer: Any, learning_rate: float | None, schedule: Any
-) -> Optimizer:
-    """The optimiser for this fit.
-
-    None continues the network's current optimiser (with its state: a second
-    ``fit`` or a ``fit`` after ``load`` resumes exactly), or starts plain SGD on
-    a new network. ``learning_rate``/``schedule`` alone start a fresh optimiser
-    of the current kind. A name or config starts a fresh one; an object is used
-    as it is, state included. A fresh optimiser's schedule starts at its first
-    epoch, not at the network's.
-    """
-    if optimizer is None and net.optimizer is not None:
-        if learning_rate is None and schedule is None:
-            return net.optimizer
-        return net.optimizer.fresh(learning_rate, get_schedule(schedule) if schedule else None)
-    return get_optimizer(optimizer or "sgd", learning_rate, schedule)
 
 
 def _validation_set(
@@ -253,26 +188,30 @@ class _Loop:
 
     def __init__(
         self, net: Network, X: np.ndarray, Y: np.ndarray, kind: str | None,
-        w: np.ndarray | None, rows: np.ndarray, settings: _Settings, shuffle: bool,
+        w: np.ndarray | None, rows: np.ndarray, config: TrainingConfig,
         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
     ) -> None:
         n = len(rows)
         self.augment = augment
-        self.batch_size = n if settings.batch_size is None else min(settings.batch_size, n)
+        self.rules = config.rules.or_none()
+        self.batch_size = n if config.batch_size is None else min(config.batch_size, n)
         self.full_batch = self.batch_size == n
         if self.full_batch and n != X.shape[0]:  # one copy per fit, not one per epoch
             X, Y, w = X[rows], Y[rows], None if w is None else w[rows]
             rows = np.arange(n)
         self.net, self.X, self.Y, self.kind, self.w = net, X, Y, kind, w
-        self.rows, self.settings, self.shuffle = rows, settings, shuffle
+        self.rows, self.shuffle = rows, config.shuffle
         self.mean_weight = 1.0 if w is None else float(w[rows].mean())
         if not self.full_batch:
             self.X_buffer = np.empty((self.batch_size, X.shape[1]), dtype=X.dtype)
             self.Y_buffer = np.empty((self.batch_size, Y.shape[1]), dtype=Y.dtype)
         self.steps = -(-n // self.batch_size)
-        self.grads = np.empty_like(net.params)
-        self.grad_layers = net._views(self.grads)
+        # Reused by every step: the gradient, and two copies of the weights that
+        # take turns, so that a diverging step can be undone back to the weights of
+        # the last step whose loss was finite.
+        self.gradients = net._new_gradients()
         self.last_good = net.params.copy()
+        self.before_step = np.empty_like(net.params)
         # Each step only records its predicted classes; the epoch's accuracy is
         # then one comparison with every row's class, found once per fit.
         if kind == CLASSES:
@@ -342,39 +281,15 @@ class _Loop:
     def _step(
         self, epoch: int, step: int, Xb: np.ndarray, Yb: np.ndarray, wb: np.ndarray | None
     ) -> tuple[float, np.ndarray]:
-        """One gradient step on a batch: its loss and the network's outputs."""
-        net, settings = self.net, self.settings
-        # A diverging step overflows somewhere in here; the non-finite loss or
-        # weights are caught and reported as a DivergenceError, so NumPy's own
-        # warnings would only be noise.
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss, trace = net._loss_and_gradients(
-                Xb, Yb, self._row_weights(len(Xb), wb), self.grad_layers, training=True
-            )
-            if not math.isfinite(loss):
-                self._diverged(epoch, step, f"the loss became {loss}")
-            # A float32 sum is cheap and shows NaN or inf anywhere in the gradient;
-            # only when it overflows does each entry need a look.
-            if not math.isfinite(float(self.grads.sum())) and not np.isfinite(self.grads).all():
-                self._diverged(epoch, step, "the gradient became NaN or infinite")
-            self.last_good[...] = net.params
-            self._regularise_gradients()
-            net.optimizer.update(net.params, self.grads)
-            if settings.max_norm is not None:
-                _apply_max_norm(net, settings.max_norm)
-        return loss, trace.output
-
-    def _regularise_gradients(self) -> None:
-        settings = self.settings
-        if settings.l2:
-            for (W, _), (dW, _) in zip(self.net._layers, self.grad_layers, strict=True):
-                dW += settings.l2 * W
-        if settings.clip_norm is not None:
-            # In float64: the squared norm of a float32 gradient can overflow.
-            norm = math.sqrt(float(np.einsum("i,i->", self.grads, self.grads,
-                                             dtype=np.float64)))
-            if norm > settings.clip_norm:
-                self.grads *= settings.clip_norm / norm
+        """One training step on a batch: its loss and the network's outputs."""
+        net = self.net
+        self.before_step[...] = net.params
+        done = net._train_step(Xb, Yb, net.optimizer, self._row_weights(len(Xb), wb),
+                               self.rules, into=self.gradients)
+        if done.skipped:
+            self._diverged(epoch, step, done.skipped)
+        self.last_good, self.before_step = self.before_step, self.last_good
+        return done.loss, done.trace.output
 
     def _diverged(self, epoch: int, step: int, what: str) -> None:
         net = self.net
@@ -396,11 +311,3 @@ def _weighted_sum(hits: np.ndarray, weights: np.ndarray | None) -> float:
     if weights is None:
         return float(np.count_nonzero(hits))
     return float(np.dot(weights, hits))
-
-
-def _apply_max_norm(net: Network, limit: float) -> None:
-    """Rescale each unit's incoming weight vector (a column of W) to norm <= limit."""
-    for W in net.weights:
-        norms = np.sqrt(np.einsum("ij,ij->j", W, W))
-        scale = np.minimum(1.0, limit / np.maximum(norms, 1e-12)).astype(W.dtype)
-        W *= scale
