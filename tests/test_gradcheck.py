@@ -53,7 +53,7 @@ from steepest.activations import (
     Softmax,
     Tanh,
 )
-from steepest.errors import DataError, ShapeError
+from steepest.errors import ConfigError, DataError, ShapeError
 from steepest.losses import BinaryCrossEntropy, CrossEntropy, SumSquaredError
 
 TOLERANCE = 1e-6
@@ -433,3 +433,10 @@ def test_gradcheck_validates_data() -> None:
         gradcheck(net, _data(4, 3), _data(4, 2), sample_weight=np.ones(3))
     with pytest.raises(DataError, match="NaN or infinity"):
         gradcheck(net, np.full((4, 3), np.nan), _data(4, 2))
+
+
+@pytest.mark.parametrize("eps", [0, 0.0, float("nan"), -1])
+def test_gradcheck_rejects_non_positive_eps(blobs, classifier, eps):
+    X, y = blobs(8, gap=1.5)
+    with pytest.raises(ConfigError, match="eps"):
+        gradcheck(classifier(), X, y, eps=eps)

@@ -18,8 +18,13 @@ import steepest
 import steepest.io
 from steepest import Network
 from steepest.activations import LeakyReLU, Sigmoid
-from steepest.errors import ModelFileError, SteepestError
+from steepest.errors import (
+    ConfigError,
+    ModelFileError,
+    SteepestError,
+)
 from steepest.io import _digest
+from steepest.optimizers import CosineDecay
 
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
 SCHEDULES = [
@@ -630,8 +635,9 @@ def test_unknown_activation_in_metadata_with_valid_checksum(tmp_path):
     arrays["metadata"] = _encode(meta)
     _rewrite(path, arrays, recompute=True)
     message = _load_error(path)
-    assert "inconsistent model file" in message
-    assert "swish" in message
+    assert "the model uses the activation 'swish', which this Python session does not know" \
+        in message
+    assert "steepest.register" in message
 
 
 def test_metadata_not_utf8_json_with_valid_checksum(tmp_path):
@@ -750,3 +756,60 @@ def test_save_accepts_str_and_pathlike(tmp_path):
     for name in a:
         assert np.array_equal(a[name], b[name]), name
     assert zipfile.is_zipfile(io.BytesIO((tmp_path / "a").read_bytes()))
+
+
+def test_new_optimizer_schedule_resumes_exactly_after_save_and_load(blobs, classifier, tmp_path):
+    X, y = blobs(64, gap=1.5)
+
+    def start():
+        net = classifier(seed=3)
+        net.fit(X, y, epochs=2, batch_size=16, optimizer="sgd", learning_rate=0.1)
+        return net
+
+    interrupted = start()
+    interrupted.fit(X, y, epochs=3, batch_size=16, optimizer="adam", learning_rate=0.01,
+                    schedule=CosineDecay(epochs=6))
+    loaded = steepest.load(interrupted.save(tmp_path / "net.npz"))
+    loaded.fit(X, y, epochs=3, batch_size=16)
+
+    straight = start()
+    straight.fit(X, y, epochs=6, batch_size=16, optimizer="adam", learning_rate=0.01,
+                 schedule=CosineDecay(epochs=6))
+    assert straight.history["lr"][2] == 0.01
+    assert loaded.history["lr"] == straight.history["lr"]
+    np.testing.assert_array_equal(loaded.params, straight.params)
+    assert loaded.optimizer.first_epoch == straight.optimizer.first_epoch == 2
+
+
+def test_metadata_with_numpy_values_saves_and_others_raise(classifier, tmp_path):
+    net = classifier()
+    net.metadata = {"n": np.int64(3), "x": np.float32(0.5), "a": np.arange(3)}
+    loaded = steepest.load(net.save(tmp_path / "ok.npz"))
+    assert loaded.metadata == {"n": 3, "x": 0.5, "a": [0, 1, 2]}
+    assert type(loaded.metadata["n"]) is int and type(loaded.metadata["x"]) is float
+
+    net.metadata = {"thing": object()}
+    bad = tmp_path / "bad" / "net.npz"
+    bad.parent.mkdir()
+    with pytest.raises(ConfigError):
+        net.save(bad)
+    assert list(bad.parent.iterdir()) == []
+
+
+def test_model_file_without_split_seed_still_loads(blobs, classifier, tmp_path):
+    X, y = blobs(20, gap=1.5)
+    net = classifier()
+    net.fit(X, y, epochs=2, optimizer="adam")
+    path = net.save(tmp_path / "net.npz")
+    # rewrite it as the previous version wrote it: no split_seed, no first_epoch
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    del arrays["checksum"]
+    meta = json.loads(arrays["metadata"].tobytes().decode())
+    del meta["split_seed"]
+    del meta["optimizer"]["first_epoch"]
+    arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    arrays["checksum"] = np.frombuffer(_digest(arrays).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    loaded = steepest.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -363,3 +364,16 @@ def test_network_loss_matches_per_sample_mean() -> None:
     assert net.evaluate(X, y, sample_weight=w)["loss"] == pytest.approx(
         np.dot(w, per) / w.sum(), rel=1e-12
     )
+
+
+def test_binary_cross_entropy_finite_for_huge_float32_logits_and_steep_sigmoid():
+    sigmoid = Sigmoid(c=4)
+    Z = np.array([[1e38], [-1e38], [1e38]], dtype=np.float32)
+    Y = np.array([[0], [1], [1]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = sigmoid.forward(Z.copy())
+        loss = BinaryCrossEntropy().per_sample(Y, A, Z, sigmoid)
+    assert np.isfinite(loss).all()
+    expected = 4 * float(np.float32(1e38))
+    np.testing.assert_allclose(loss, [expected, expected, 0.0], rtol=1e-12)

@@ -9,7 +9,11 @@ import pytest
 
 from steepest import Network, Trace
 from steepest.activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from steepest.errors import ConfigError, ShapeError
+from steepest.errors import (
+    ConfigError,
+    DataError,
+    ShapeError,
+)
 
 
 def sigmoid(z):
@@ -640,3 +644,170 @@ def test_predict_in_float64_widens_a_float32_network_and_rows_do_not_depend_on_t
     np.testing.assert_allclose(wide, net.predict(X), rtol=1e-5, atol=1e-6)
     with pytest.raises(ConfigError, match="dtype must be 'float32' or 'float64'"):
         net.predict(X, dtype="int8")
+
+
+def test_set_weights_wrong_shape_names_the_array():
+    net = Network([2, 3, 2], seed=0)
+    before = net.get_weights()
+    bad = net.get_weights()
+    bad[2] = np.zeros((2, 3))  # W1 should be (3, 2)
+    with pytest.raises(ShapeError) as info:
+        net.set_weights(bad)
+    assert isinstance(info.value, ValueError)
+    assert "W1 must have shape (3, 2), got (2, 3)" in str(info.value)
+    for a, b in zip(before, net.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_set_weights_wrong_bias_shape_names_the_array():
+    net = Network([2, 3, 2], seed=0)
+    bad = net.get_weights()
+    bad[1] = np.zeros((3, 1))
+    with pytest.raises(ShapeError, match=r"b0 must have shape \(3,\), got \(3, 1\)"):
+        net.set_weights(bad)
+
+
+def test_set_weights_checks_everything_before_changing_anything():
+    net = Network([2, 3, 2], seed=0)
+    before = net.get_weights()
+    new = [np.full_like(a, 7.0) for a in before]
+    new[-1] = np.zeros(5)  # the last array is wrong: nothing may be written
+    with pytest.raises(ShapeError, match="b1 must have shape"):
+        net.set_weights(new)
+    for a, b in zip(before, net.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("count", [0, 3, 5])
+def test_set_weights_wrong_count(count):
+    net = Network([2, 3, 2], seed=0)
+    weights = (net.get_weights() * 2)[:count]
+    with pytest.raises(ShapeError) as info:
+        net.set_weights(weights)
+    assert f"expected 4 arrays [W0, b0, W1, b1, ...] for 2 layers, got {count}" in str(info.value)
+
+
+def test_set_weights_non_finite_and_non_numeric():
+    net = Network([2, 3, 2], seed=0)
+    before = net.get_weights()
+    bad = net.get_weights()
+    bad[3] = np.array([0.0, np.inf])
+    with pytest.raises(DataError, match=r"b1 contains NaN or infinity.*\(1\)"):
+        net.set_weights(bad)
+    bad = net.get_weights()
+    bad[0] = np.array([["a"] * 3] * 2)
+    with pytest.raises(DataError, match="W0 must be numeric"):
+        net.set_weights(bad)
+    for a, b in zip(before, net.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_set_augmented_weights_wrong_shape():
+    net = Network([2, 3, 2], seed=0)
+    before = net.get_weights()
+    matrices = net.augmented_weights()
+    assert [M.shape for M in matrices] == [(3, 3), (2, 4)]
+    matrices[1] = np.zeros((2, 3))  # the bias column is missing
+    with pytest.raises(ShapeError) as info:
+        net.set_augmented_weights(matrices)
+    assert isinstance(info.value, ValueError)
+    assert "augmented matrix 1 must have shape (2, 4) (n_out, n_in + 1), got (2, 3)" in str(
+        info.value
+    )
+    for a, b in zip(before, net.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_set_augmented_weights_wrong_count():
+    net = Network([2, 3, 2], seed=0)
+    with pytest.raises(ShapeError, match="expected 2 matrices, got 1"):
+        net.set_augmented_weights(net.augmented_weights()[:1])
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[3], [], [2, 0, 1], [2, -1, 1], [2, 2.5, 1], "abc", [2, "x", 1], None],
+    ids=["one", "empty", "zero", "negative", "fraction", "string", "str_item", "none"],
+)
+def test_bad_sizes_are_config_errors(sizes):
+    with pytest.raises(ConfigError) as info:
+        Network(sizes)
+    assert isinstance(info.value, ValueError)
+    assert "sizes must" in str(info.value)
+
+
+def test_bad_sizes_message_shows_example_and_value():
+    with pytest.raises(ConfigError) as info:
+        Network([2, 0, 1])
+    assert "like [2, 3, 3, 2]" in str(info.value)
+    assert "[2, 0, 1]" in str(info.value)
+
+
+def test_activation_list_of_wrong_length():
+    with pytest.raises(ConfigError) as info:
+        Network([2, 3, 3, 2], activation=["relu"] * 4)
+    message = str(info.value)
+    assert "activation lists 4 names" in message
+    assert "expected 2 (one per hidden layer) or 3 (one per layer, output included)" in message
+
+
+def test_activation_list_and_output_activation_both_name_the_output():
+    with pytest.raises(ConfigError, match="do not pass output_activation too"):
+        Network([2, 3, 1], activation=["relu", "sigmoid"], output_activation="sigmoid")
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"activation": "relux"}, "unknown activation 'relux'"),
+        ({"activation": ["tanh", "swish"]}, "unknown activation 'swish'"),
+        ({"output_activation": "softplus"}, "unknown activation 'softplus'"),
+        ({"activation": {"name": "sigmoid", "slope": 2}}, "bad parameters for activation"),
+        ({"activation": 5}, "an activation is a name"),
+        ({"loss": "hinge"}, "unknown loss 'hinge'"),
+        ({"init": "orthogonal"}, "unknown init 'orthogonal'"),
+        ({"dropout": 1.0}, "dropout rates must lie in [0, 1)"),
+        ({"dropout": -0.1}, "dropout rates must lie in [0, 1)"),
+        ({"dropout": [0.1]}, "dropout needs one rate per hidden layer (2), got 1"),
+        ({"dtype": "int32"}, "dtype must be 'float32' or 'float64'"),
+        ({"dtype": "float16"}, "dtype must be 'float32' or 'float64'"),
+        ({"dtype": "nonsense"}, "dtype must be 'float32' or 'float64'"),
+        ({"dtype": None}, "dtype must be 'float32' or 'float64'"),
+        ({"loss": "cross_entropy", "output_activation": "sigmoid"},
+         "cross_entropy needs a softmax output layer"),
+        ({"loss": "binary_cross_entropy", "output_activation": "tanh"},
+         "binary_cross_entropy needs a sigmoid output layer"),
+        ({"activation": "softmax", "output_activation": "identity"},
+         "softmax belongs on the output layer only"),
+    ],
+)
+def test_bad_constructor_arguments(kwargs, expected):
+    with pytest.raises(ConfigError) as info:
+        Network([3, 4, 4, 2], **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert expected in str(info.value)
+
+
+def test_bad_activation_parameters():
+    with pytest.raises(ConfigError, match="sigmoid slope c must be a positive number"):
+        Network([2, 2, 1], activation=Sigmoid(c=-1))
+
+
+def test_softmax_output_with_one_unit():
+    with pytest.raises(ConfigError, match="a softmax output needs at least 2 units"):
+        Network([3, 4, 1], output_activation="softmax")
+
+
+def test_no_hidden_layer_needs_output_activation_for_list():
+    with pytest.raises(ConfigError, match="without hidden layers needs an output activation"):
+        Network([3, 1], activation=[])
+
+
+def test_dropout_none_means_no_dropout(blobs, classifier):
+    X, y = blobs(20, gap=1.5)
+    net = Network([2, 4, 2], activation="tanh", loss="cross_entropy", dropout=None, seed=0)
+    assert net.dropout == [0.0]
+    twin = classifier()
+    net.fit(X, y, epochs=2)
+    twin.fit(X, y, epochs=2)
+    np.testing.assert_array_equal(net.params, twin.params)

@@ -506,3 +506,16 @@ def test_a_cosine_without_epochs_runs_over_the_fit_that_uses_it():
     factors = [0.5 * (1 + math.cos(math.pi * k / 8)) for k in range(8)]
     np.testing.assert_allclose(lr, [0.1 * f for f in factors], rtol=1e-12)
     assert net.optimizer.schedule.config() == {"name": "cosine", "epochs": 8, "final": 0.0}
+
+
+def test_adam_state_has_no_subnormals_after_many_zero_gradients():
+    rng = np.random.default_rng(0)
+    params = np.zeros(100, dtype=np.float32)
+    opt = Adam()
+    opt.update(params, rng.normal(size=100).astype(np.float32))
+    zeros = np.zeros(100, dtype=np.float32)
+    for _ in range(2000):
+        opt.update(params, zeros)
+    m = np.abs(opt.state["m"])
+    assert int(((m > 0) & (m < np.finfo(np.float32).tiny)).sum()) == 0
+    assert np.isfinite(params).all()

@@ -11,18 +11,16 @@ import re
 import numpy as np
 import pytest
 
+import steepest
 from steepest import Callback, EarlyStopping, History, Network
-from steepest.errors import ConfigError
-from steepest.optimizers import SGD, Adam, Momentum, StepDecay
-
-
-def blobs(n=200, seed=0, gap=2.0):
-    """Two Gaussian blobs in 2-D, labels 0/1."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    centres = np.where(y[:, None] == 1, gap, -gap) * np.array([1.0, 0.5])
-    X = centres + rng.normal(size=(n, 2))
-    return X, y
+from steepest.errors import (
+    ConfigError,
+    DataError,
+    DivergenceError,
+    ShapeError,
+    SteepestError,
+)
+from steepest.optimizers import SGD, Adam, CosineDecay, Momentum, Schedule, StepDecay
 
 
 def small_regression(n=10, seed=0):
@@ -175,7 +173,7 @@ def test_shuffle_changes_the_result():
 # --------------------------------------------------------------------------- determinism
 
 
-def _seeded_run(seed):
+def _seeded_run(blobs, seed):
     X, y = blobs(60, seed=1)
     net = Network([2, 8, 6, 2], activation="relu", loss="cross_entropy", dropout=0.3,
                   seed=seed)
@@ -184,9 +182,9 @@ def _seeded_run(seed):
     return net, h
 
 
-def test_same_seed_bitwise_identical():
-    a, ha = _seeded_run(7)
-    b, hb = _seeded_run(7)
+def test_same_seed_bitwise_identical(blobs):
+    a, ha = _seeded_run(blobs, 7)
+    b, hb = _seeded_run(blobs, 7)
     np.testing.assert_array_equal(a.params, b.params)
     assert ha.to_dict() == hb.to_dict()
     assert a.history.to_dict() == b.history.to_dict()
@@ -194,14 +192,14 @@ def test_same_seed_bitwise_identical():
         np.testing.assert_array_equal(a.optimizer.state[key], b.optimizer.state[key])
 
 
-def test_different_seeds_differ():
-    a, ha = _seeded_run(7)
-    b, hb = _seeded_run(8)
+def test_different_seeds_differ(blobs):
+    a, ha = _seeded_run(blobs, 7)
+    b, hb = _seeded_run(blobs, 8)
     assert not np.array_equal(a.params, b.params)
     assert ha["loss"] != hb["loss"]
 
 
-def test_same_initial_weights_different_dropout_stream_differs():
+def test_same_initial_weights_different_dropout_stream_differs(blobs):
     # same starting weights, but the random state (shuffle + dropout) moved on
     X, y = blobs(40, seed=1)
     a = Network([2, 8, 2], loss="cross_entropy", dropout=0.5, seed=3)
@@ -215,7 +213,7 @@ def test_same_initial_weights_different_dropout_stream_differs():
 # --------------------------------------------------------------------------- sample weights
 
 
-def test_integer_sample_weights_equal_duplicated_rows():
+def test_integer_sample_weights_equal_duplicated_rows(blobs):
     X, y = blobs(8, seed=2)
     w = np.array([1, 2, 3, 1, 1, 2, 4, 1])
     rows = np.repeat(np.arange(8), w)
@@ -283,7 +281,7 @@ def test_bad_sample_weight():
 # --------------------------------------------------------------------------- dropout
 
 
-def test_dropout_off_at_prediction():
+def test_dropout_off_at_prediction(blobs):
     X, _ = blobs(30)
     net = Network([2, 50, 50, 2], activation="relu", loss="cross_entropy", dropout=0.5, seed=0)
     p1 = net.predict(X)
@@ -333,7 +331,7 @@ def test_dropout_list_per_hidden_layer():
 # --------------------------------------------------------------------------- regularisation
 
 
-def test_max_norm_limits_every_column():
+def test_max_norm_limits_every_column(blobs):
     X, y = blobs(80)
     limit = 0.5
     net = Network([2, 16, 8, 2], activation="relu", loss="cross_entropy", seed=0)
@@ -387,7 +385,7 @@ def test_l2_one_step_decays_weights_not_biases():
         np.testing.assert_allclose(Wa, Wb - lr * l2 * W0, rtol=1e-12, atol=1e-15)
 
 
-def test_l2_shrinks_weights():
+def test_l2_shrinks_weights(blobs):
     X, y = blobs(60)
     a = Network([2, 10, 2], loss="cross_entropy", seed=0)
     b = a.copy()
@@ -433,7 +431,7 @@ def test_zero_epochs_changes_nothing():
 # --------------------------------------------------------------------------- validation
 
 
-def test_validation_data_figures():
+def test_validation_data_figures(blobs):
     X, y = blobs(80, seed=0)
     Xv, yv = blobs(40, seed=1)
     net = Network([2, 6, 2], loss="cross_entropy", seed=0, dtype="float64")
@@ -454,7 +452,7 @@ def test_validation_data_for_regression_has_no_accuracy():
     assert h.keys() == ["loss", "val_loss", "lr"]
 
 
-def test_validation_split_holds_rows_out():
+def test_validation_split_holds_rows_out(blobs):
     X, y = blobs(50, seed=3)
     net = Network([2, 6, 2], loss="cross_entropy", seed=4, dtype="float64")
     twin = net.copy()
@@ -473,7 +471,7 @@ def test_validation_split_holds_rows_out():
     np.testing.assert_allclose(h["loss"], h_twin["loss"], rtol=1e-10)
 
 
-def test_validation_data_and_split_together_is_an_error():
+def test_validation_data_and_split_together_is_an_error(blobs):
     X, y = blobs(20)
     net = Network([2, 3, 2], loss="cross_entropy", seed=0)
     with pytest.raises(ConfigError, match="pass validation_data or validation_split, not both"):
@@ -483,7 +481,7 @@ def test_validation_data_and_split_together_is_an_error():
 # --------------------------------------------------------------------------- history and output
 
 
-def test_history_contents_and_loss_decreases():
+def test_history_contents_and_loss_decreases(blobs):
     X, y = blobs(100, seed=0)
     net = Network([2, 8, 2], activation="tanh", loss="cross_entropy", seed=0)
     h = net.fit(X, y, epochs=10, batch_size=None, optimizer="sgd", learning_rate=0.5)
@@ -501,7 +499,7 @@ def test_history_contents_and_loss_decreases():
     assert net.epochs_trained == 10
 
 
-def test_verbose_one_line_per_epoch(capsys):
+def test_verbose_one_line_per_epoch(blobs, capsys):
     X, y = blobs(40)
     net = Network([2, 4, 2], loss="cross_entropy", seed=0)
     net.fit(X, y, epochs=3, verbose=1, validation_split=0.25)
@@ -516,7 +514,7 @@ def test_verbose_one_line_per_epoch(capsys):
     assert [line.split()[1] for line in lines] == ["4/5", "5/5"]
 
 
-def test_verbose_zero_prints_nothing(capsys):
+def test_verbose_zero_prints_nothing(blobs, capsys):
     X, y = blobs(40)
     net = Network([2, 4, 2], loss="cross_entropy", seed=0)
     net.fit(X, y, epochs=3, verbose=0, validation_split=0.25)
@@ -525,7 +523,7 @@ def test_verbose_zero_prints_nothing(capsys):
     assert captured.err == ""
 
 
-def test_history_accumulates_over_fits():
+def test_history_accumulates_over_fits(blobs):
     X, y = blobs(40)
     net = Network([2, 4, 2], loss="cross_entropy", seed=0)
     h1 = net.fit(X, y, epochs=3)
@@ -538,7 +536,7 @@ def test_history_accumulates_over_fits():
     assert h1 is not net.history and h2 is not net.history
 
 
-def test_callback_hooks_and_epoch_numbers():
+def test_callback_hooks_and_epoch_numbers(blobs):
     X, y = blobs(40)
     net = Network([2, 4, 2], loss="cross_entropy", seed=0)
     rec = ParamsRecorder()
@@ -556,7 +554,7 @@ def test_callback_hooks_and_epoch_numbers():
     assert rec2.logs[3]["loss"] == net.history["loss"][3]
 
 
-def test_callback_can_stop_training():
+def test_callback_can_stop_training(blobs):
     class StopAfterTwo(Callback):
         def on_epoch_end(self, net, epoch, logs):
             if epoch == 1:
@@ -613,7 +611,7 @@ def test_early_stopping_without_restore_keeps_last_weights():
     np.testing.assert_array_equal(net.params, rec.snapshots[len(h) - 1])
 
 
-def test_early_stopping_not_triggered_runs_all_epochs():
+def test_early_stopping_not_triggered_runs_all_epochs(blobs):
     X, y = blobs(60)
     net = Network([2, 6, 2], loss="cross_entropy", seed=0)
     es = EarlyStopping(monitor="loss", patience=5)
@@ -624,7 +622,7 @@ def test_early_stopping_not_triggered_runs_all_epochs():
     assert es.best_epoch == 5
 
 
-def test_early_stopping_monitoring_val_loss_needs_validation():
+def test_early_stopping_monitoring_val_loss_needs_validation(blobs):
     X, y = blobs(20)
     net = Network([2, 3, 2], loss="cross_entropy", seed=0)
     with pytest.raises(ConfigError, match=r"EarlyStopping monitors 'val_loss'.*validation_data"):
@@ -737,3 +735,303 @@ def test_learns_xor_blobs():
     assert (net.predict_classes(Xt) == yt).mean() == pytest.approx(result["accuracy"])
     assert result["loss"] < 0.25 * before["loss"]
     assert math.isfinite(result["loss"])
+
+
+def test_bad_validation_data_is_refused_before_training(fit_fails, trained):
+    net, X, y = trained
+    message = fit_fails(net, ShapeError, X, y, validation_data=(X[:, :2], y))
+    assert "X has 2 features" in message
+    message = fit_fails(net, DataError, X, y, validation_data=(X, y + 3))
+    assert "class labels must lie in 0..2" in message
+    message = fit_fails(net, ConfigError, X, y, validation_data=(X,))
+    assert "validation_data must be (X_val, y_val)" in message
+
+
+def test_validation_split_too_small_for_the_data(fit_fails, labelled, three_classes):
+    X, y = labelled(n=3)
+    net = three_classes()
+    message = fit_fails(net, ConfigError, X, y, validation_split=0.1)
+    assert "leaves no validation or no training data" in message
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"epochs": -1}, "epochs must be a whole number >= 0, got -1"),
+        ({"epochs": 1.5}, "epochs must be a whole number >= 0, got 1.5"),
+        ({"batch_size": 0}, "batch_size must be a whole number >= 1 or None, got 0"),
+        ({"batch_size": 2.5}, "batch_size must be a whole number >= 1 or None, got 2.5"),
+        ({"validation_split": 1.5}, "validation_split must lie in [0, 1), got 1.5"),
+        ({"validation_split": 1.0}, "validation_split must lie in [0, 1), got 1.0"),
+        ({"validation_split": -0.1}, "validation_split must lie in [0, 1), got -0.1"),
+        ({"l2": -1.0}, "l2 must be a number >= 0"),
+        ({"l2": float("nan")}, "l2 must be a number >= 0"),
+        ({"clip_norm": 0.0}, "clip_norm must be a positive number or None"),
+        ({"max_norm": -2.0}, "max_norm must be a positive number or None"),
+        ({"optimizer": "adamw"}, "unknown optimizer 'adamw'"),
+        ({"optimizer": {"lr": 0.1}}, "an optimizer is a name (one of adam, momentum"),
+        ({"optimizer": {"name": "sgd", "beta": 0.1}}, "bad parameters for optimizer 'sgd'"),
+        ({"optimizer": "sgd", "schedule": "linear"}, "unknown schedule 'linear'"),
+        ({"optimizer": "sgd", "schedule": {"name": "step", "step_size": 0}},
+         "step schedule needs step_size >= 1"),
+        ({"optimizer": "sgd", "learning_rate": -0.1}, "learning_rate must be a positive number"),
+        ({"optimizer": "sgd", "learning_rate": float("inf")},
+         "learning_rate must be a positive number"),
+        ({"optimizer": "momentum", "learning_rate": 0.1, "schedule": "cosine",
+          "validation_split": 2.0}, "validation_split must lie in [0, 1)"),
+    ],
+)
+def test_bad_fit_settings_leave_a_trained_network_unchanged(state_of, assert_unchanged, trained,
+                                                            kwargs, expected):
+    net, X, y = trained
+    kwargs = dict(kwargs)
+    epochs = kwargs.pop("epochs", 2)
+    snapshot = state_of(net)
+    with pytest.raises(ConfigError) as info:
+        net.fit(X, y, epochs=epochs, **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert expected in str(info.value)
+    assert_unchanged(net, snapshot)
+
+
+def test_validation_data_and_validation_split_together(fit_fails, trained):
+    net, X, y = trained
+    message = fit_fails(net, ConfigError, X, y, validation_data=(X, y), validation_split=0.2)
+    assert "pass validation_data or validation_split, not both" in message
+
+
+def test_epochs_zero_is_allowed_and_changes_nothing(trained):
+    net, X, y = trained
+    before = net.get_weights()
+    history = net.fit(X, y, epochs=0)
+    assert len(history) == 0
+    for a, b in zip(before, net.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+
+
+def _divergent_setup():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1000, size=(40, 3))
+    y = rng.uniform(0, 1000, size=(40, 1))
+    net = Network([3, 8, 1], activation="relu", output_activation="identity", loss="sse",
+                  seed=0)
+    return net, X, y
+
+
+def test_divergence_raises_and_restores_finite_weights():
+    net, X, y = _divergent_setup()
+    with pytest.raises(DivergenceError) as info:
+        net.fit(X, y, epochs=50, batch_size=8, optimizer="sgd", learning_rate=1e6)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, SteepestError)
+    message = str(info.value)
+    assert "training diverged at epoch" in message
+    assert "learning rate 1e+06" in message
+    assert "smaller learning rate" in message
+    # the same kind of optimiser, with its settings, restarts afresh at the next fit
+    assert net.optimizer.name == "sgd" and net.optimizer.learning_rate == 1e6
+    assert net.optimizer.steps == 0 and net.optimizer.state == {}
+    assert np.isfinite(net.params).all()
+    for array in net.get_weights():
+        assert np.isfinite(array).all()
+    predictions = net.predict(X)
+    assert predictions.shape == (40, 1)
+    assert np.isfinite(predictions).all()
+    assert np.isfinite(net.evaluate(X, y)["loss"])
+
+
+@pytest.mark.parametrize("batch_size", [None, 1])
+def test_divergence_full_batch_and_online(batch_size):
+    net, X, y = _divergent_setup()
+    with pytest.raises(DivergenceError, match=r"learning rate 1e\+06"):
+        net.fit(X, y, epochs=50, batch_size=batch_size, optimizer="sgd", learning_rate=1e6)
+    # the same kind of optimiser, with its settings, restarts afresh at the next fit
+    assert net.optimizer.name == "sgd" and net.optimizer.learning_rate == 1e6
+    assert net.optimizer.steps == 0 and net.optimizer.state == {}
+    assert np.isfinite(net.params).all()
+    assert np.isfinite(net.predict(X)).all()
+
+
+def test_training_can_continue_after_divergence():
+    net, X, y = _divergent_setup()
+    with pytest.raises(DivergenceError):
+        net.fit(X, y, epochs=50, batch_size=None, optimizer="sgd", learning_rate=1e6)
+    epochs_before = net.epochs_trained
+    history = net.fit(X / 1000, y / 1000, epochs=2, learning_rate=1e-3)
+    assert net.optimizer is not None
+    assert net.optimizer.name == "sgd"
+    assert net.optimizer.learning_rate == 1e-3
+    assert len(history["loss"]) == 2
+    assert all(np.isfinite(history["loss"]))
+    assert net.epochs_trained == epochs_before + 2
+
+
+def held_out_rows(net, n, fraction):
+    order = np.random.default_rng(net.split_seed).permutation(n)
+    return np.sort(order[: round(n * fraction)])
+
+
+def test_new_optimizer_schedule_starts_at_its_own_first_epoch(blobs, classifier):
+    X, y = blobs(64, gap=1.5)
+    net = classifier()
+    net.fit(X, y, epochs=10, optimizer="sgd", learning_rate=0.1)
+    before = net.params.copy()
+    h = net.fit(X, y, epochs=5, optimizer="adam", learning_rate=0.01,
+                schedule=CosineDecay(epochs=5))
+    assert h["lr"][0] == 0.01  # the schedule's epoch 0, not the network's epoch 10 (lr 0)
+    assert not np.array_equal(net.params, before)
+    assert net.optimizer.first_epoch == 10
+
+
+def test_divergence_restarts_the_same_optimizer_afresh():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1000, size=(40, 3))
+    y = rng.uniform(0, 1000, size=(40, 1))
+    net = Network([3, 8, 1], activation="relu", output_activation="identity", loss="sse",
+                  seed=0)
+    spec = {"name": "adam", "learning_rate": 1e20, "beta1": 0.8,
+            "schedule": {"name": "step", "step_size": 3, "factor": 0.5}}
+    with pytest.raises(DivergenceError):
+        net.fit(X, y, epochs=20, batch_size=8, optimizer=spec)
+    opt = net.optimizer
+    assert type(opt) is Adam
+    assert opt.steps == 0 and opt.state == {}
+    expected = spec | {"beta2": 0.999, "eps": 1e-8, "schedule": spec["schedule"]}
+    config = opt.config()
+    assert config.pop("steps") == 0
+    config.pop("first_epoch")
+    assert config == expected
+
+
+def test_minibatch_of_tiny_weights_takes_a_tiny_step(blobs, classifier):
+    X, y = blobs(32, gap=1.5)
+    # the same points with flipped labels and weight 1e-9, last so they form the
+    # final batch of every epoch
+    Xa, ya = np.vstack([X, X]), np.concatenate([y, 1 - y])
+    w = np.concatenate([np.ones(32), np.full(32, 1e-9)])
+    accuracy = {}
+    for batch_size in (32, None):
+        net = classifier()
+        net.fit(Xa, ya, epochs=100, batch_size=batch_size, shuffle=False, optimizer="sgd",
+                learning_rate=0.5, sample_weight=w)
+        accuracy[batch_size] = net.evaluate(X, y)["accuracy"]
+    assert accuracy[None] >= 0.95
+    assert accuracy[32] >= 0.95
+
+
+def test_clip_norm_with_a_gradient_whose_squared_norm_overflows_float32():
+    net = Network([1, 1], activation="identity", loss="mse")
+    net.set_weights([np.ones((1, 1)), np.zeros(1)])
+    X, y = np.array([[1e10], [2e10]]), np.array([0.0, 0.0])
+    before = net.params.astype(np.float64)
+    net.fit(X, y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=0.1,
+            clip_norm=1.0)
+    moved = np.linalg.norm(net.params.astype(np.float64) - before)
+    assert moved == pytest.approx(0.1, rel=1e-5)
+
+
+@pytest.mark.parametrize("zero_side", ["validation", "training"])
+def test_validation_split_with_zero_weights_on_one_side(blobs, classifier, zero_side):
+    X, y = blobs(20, gap=1.5)
+    net = classifier()
+    val_rows = held_out_rows(net, 20, 0.25)
+    in_val = np.isin(np.arange(20), val_rows)
+    w = np.where(in_val, 0.0, 1.0) if zero_side == "validation" else np.where(in_val, 1.0, 0.0)
+    with pytest.raises(DataError, match="zero sample weights"):
+        net.fit(X, y, epochs=1, validation_split=0.25, sample_weight=w)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"batch_size": 32.0},
+        {"batch_size": True},
+        {"batch_size": "a"},
+        {"epochs": 2.0},
+        {"epochs": None},
+        {"epochs": float("nan")},
+        {"epochs": float("inf")},
+        {"l2": None},
+        {"l2": "0.1"},
+        {"clip_norm": "1"},
+        {"validation_split": None},
+        {"learning_rate": "x"},
+        {"learning_rate": True},
+    ],
+    ids=lambda setting: ",".join(f"{k}={v!r}" for k, v in setting.items()),
+)
+def test_fit_settings_of_the_wrong_type_raise_config_error(blobs, classifier, setting):
+    X, y = blobs(20, gap=1.5)
+    net = classifier()
+    with pytest.raises(ConfigError):
+        net.fit(X, y, **({"optimizer": "sgd"} | setting))
+    # NumPy integers are whole numbers
+    h = net.fit(X, y, epochs=np.int64(2), batch_size=np.int64(16))
+    assert len(h["loss"]) == 2
+
+
+def test_fit_failing_its_checks_leaves_the_optimizer_alone(blobs, classifier):
+    X, y = blobs(20, gap=1.5)
+    net = classifier()
+    net.fit(X, y, epochs=2, optimizer="adam")
+    adam, steps = net.optimizer, net.optimizer.steps
+    assert steps > 0
+    with pytest.raises(ConfigError, match="val_loss"):
+        net.fit(X, y, optimizer="sgd", callbacks=[EarlyStopping(monitor="val_loss")])
+    assert net.optimizer is adam
+    assert adam.steps == steps
+
+
+def test_unseeded_network_holds_out_the_same_rows_every_fit(blobs, tmp_path):
+    X, y = blobs(50, gap=1.5)
+    net = Network([2, 4, 2], activation="tanh", loss="cross_entropy")  # seed=None
+    split_seed = net.split_seed
+    val_rows = held_out_rows(net, 50, 0.2)
+    for _ in range(2):
+        h = net.fit(X, y, epochs=1, validation_split=0.2)
+        assert net.split_seed == split_seed
+        final = net.evaluate(X[val_rows], y[val_rows])["loss"]
+        assert h["val_loss"][-1] == pytest.approx(final, rel=1e-12)
+
+    loaded = steepest.load(net.save(tmp_path / "net.npz"))
+    assert loaded.split_seed == split_seed
+    h = loaded.fit(X, y, epochs=1, validation_split=0.2)
+    final = loaded.evaluate(X[val_rows], y[val_rows])["loss"]
+    assert h["val_loss"][-1] == pytest.approx(final, rel=1e-12)
+
+
+def test_non_finite_gradient_counts_as_divergence():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1000, size=(40, 3))
+    y = rng.uniform(0, 1000, size=(40, 1))
+    net = Network([3, 8, 1], activation="tanh", output_activation="identity", loss="mse",
+                  seed=0)
+    with pytest.raises(DivergenceError, match="gradient"):
+        net.fit(X, y, epochs=30, batch_size=8, optimizer="sgd", learning_rate=1e18)
+    assert np.isfinite(net.params).all()
+    h = net.fit(X / 1000, y / 1000, epochs=20, batch_size=8, learning_rate=0.01)
+    assert np.isfinite(h["loss"]).all()
+    assert h["loss"][-1] < h["loss"][0]
+
+
+class Halving(Schedule):
+    """A user's own schedule (not one of the built-in names)."""
+
+    name = "halving"
+
+    def factor(self, epoch: int) -> float:
+        return 0.5**epoch
+
+
+def test_divergence_with_a_user_defined_schedule_raises_divergence_error():
+    net, X, y = _divergent_setup()
+    with pytest.raises(DivergenceError):
+        net.fit(X, y, epochs=20, batch_size=8, optimizer=SGD(1e6, schedule=Halving()))
+    assert net.optimizer.steps == 0
+
+
+@pytest.mark.parametrize("learning_rate", [np.float32(0.01), np.int64(1)], ids=repr)
+def test_numpy_scalar_learning_rate_is_accepted(blobs, classifier, learning_rate):
+    X, y = blobs(20, gap=1.5)
+    h = classifier().fit(X, y, optimizer="sgd", learning_rate=learning_rate)
+    assert h["lr"] == [float(learning_rate)]

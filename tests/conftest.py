@@ -1,0 +1,123 @@
+"""Fixtures shared by the test modules: small datasets and networks.
+
+Each fixture named like a helper function returns that function, so a test asks
+for ``blobs`` and calls ``blobs(20)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from steepest import Network
+
+
+def _blobs(n: int = 200, seed: int = 0, gap: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Two Gaussian blobs in 2-D: ``X`` ``(n, 2)`` and labels 0/1 alternating ``(n,)``."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    centres = np.where(y[:, None] == 1, gap, -gap) * np.array([1.0, 0.5])
+    X = centres + rng.normal(size=(n, 2))
+    return X, y
+
+
+def _classifier(seed: int = 0, **kwargs) -> Network:
+    """A ``[2, 4, 2]`` tanh network with softmax and cross-entropy, for the blobs."""
+    return Network([2, 4, 2], activation="tanh", loss="cross_entropy", seed=seed, **kwargs)
+
+
+@pytest.fixture
+def blobs():
+    """``blobs(n=200, seed=0, gap=2.0) -> (X, y)``: two labelled Gaussian blobs."""
+    return _blobs
+
+
+@pytest.fixture
+def classifier():
+    """``classifier(seed=0, **kwargs) -> Network``: a small network for the blobs."""
+    return _classifier
+
+
+# ---------------------------------------------------------------------- "nothing changed"
+
+
+def _labelled(n: int = 12, n_features: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` ``(n, n_features)`` normal and labels ``0, 1, 2, 0, ...`` ``(n,)``."""
+    X = np.random.default_rng(seed).normal(size=(n, n_features))
+    return X, np.arange(n) % 3
+
+
+def _three_classes(**kwargs) -> Network:
+    """A ``[3, 4, 3]`` tanh network with softmax and cross-entropy."""
+    return Network([3, 4, 3], activation="tanh", loss="cross_entropy", seed=0, **kwargs)
+
+
+def _state_of(net: Network) -> tuple:
+    """Everything of ``net`` that training changes: weights, optimiser, history, epochs,
+    random state."""
+    return (net.get_weights(), net.optimizer, net.history.to_dict(), net.epochs_trained,
+            net.rng.bit_generator.state)
+
+
+def _assert_unchanged(net: Network, state: tuple) -> None:
+    weights, optimizer, history, epochs, rng_state = state
+    for before, after in zip(weights, net.get_weights(), strict=True):
+        assert np.array_equal(before, after)
+    assert net.optimizer is optimizer
+    assert net.history.to_dict() == history
+    assert net.epochs_trained == epochs
+    assert net.rng.bit_generator.state == rng_state
+
+
+def _fit_fails(net: Network, cls: type, X, y, **kwargs) -> str:
+    """``fit`` must raise ``cls`` (a steepest error, so a ValueError too) and leave the
+    network untouched; returns the message."""
+    from steepest.errors import SteepestError
+
+    state = _state_of(net)
+    with pytest.raises(cls) as info:
+        net.fit(X, y, epochs=2, **kwargs)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, SteepestError)
+    _assert_unchanged(net, state)
+    return str(info.value)
+
+
+@pytest.fixture
+def labelled():
+    """``labelled(n=12, n_features=3, seed=0) -> (X, y)``: normal rows, three classes."""
+    return _labelled
+
+
+@pytest.fixture
+def three_classes():
+    """``three_classes(**kwargs) -> Network``: a ``[3, 4, 3]`` classifier."""
+    return _three_classes
+
+
+@pytest.fixture
+def state_of():
+    """``state_of(net)``: a record of everything training changes in ``net``."""
+    return _state_of
+
+
+@pytest.fixture
+def assert_unchanged():
+    """``assert_unchanged(net, state)``: ``net`` is as ``state_of`` recorded it."""
+    return _assert_unchanged
+
+
+@pytest.fixture
+def fit_fails():
+    """``fit_fails(net, ErrorClass, X, y, **settings) -> message``: fit refuses, nothing
+    changes."""
+    return _fit_fails
+
+
+@pytest.fixture
+def trained() -> tuple[Network, np.ndarray, np.ndarray]:
+    """A ``[3, 4, 3]`` network with an optimiser and a history (so "unchanged" covers
+    those too), and its data."""
+    X, y = _labelled()
+    net = _three_classes()
+    net.fit(X, y, epochs=2, batch_size=4, optimizer="adam", learning_rate=0.01)
+    return net, X, y
