@@ -43,6 +43,7 @@ def test_wide_plain_sigmoid_gradients_vanish(dtype):
     assert max(float(np.abs(g).max()) for g in gradients) == 0.0
 
 
+@pytest.mark.slow
 def test_wide_plain_sigmoid_does_not_learn_at_any_learning_rate():
     net = _wide()
     before = net.get_weights()
@@ -53,6 +54,7 @@ def test_wide_plain_sigmoid_does_not_learn_at_any_learning_rate():
     np.testing.assert_array_equal(net.predict(ONE_INPUT), [[1.0, 1.0]])
 
 
+@pytest.mark.slow
 def test_wide_network_learns_with_sigmoid_slope_c():
     net = Network([2, 1000, 1000, 2], activation=Sigmoid(c=0.01), init="uniform01", seed=0)
     gradients = net.gradients(ONE_INPUT, ONE_TARGET)
@@ -64,6 +66,7 @@ def test_wide_network_learns_with_sigmoid_slope_c():
     np.testing.assert_allclose(net.predict(ONE_INPUT), ONE_TARGET, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_wide_network_learns_with_leaky_relu():
     net = Network([2, 1000, 1000, 2], activation="leaky_relu", init="he", seed=0)
     net.fit(ONE_INPUT, ONE_TARGET, epochs=200, batch_size=None, optimizer="sgd",
