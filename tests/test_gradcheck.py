@@ -238,7 +238,7 @@ def test_gradcheck_default_call_passes(loss: str, hidden: str, output: str | Non
     report = str(result)
     lines = report.splitlines()
     assert lines[0] == "gradient check (central differences, eps=1e-06, float64)"
-    assert lines[1].split() == ["layer", "W", "shape", "error", "W", "error", "b"]
+    assert lines[1].split() == ["layer", "W", "shape", "error", "W", "error", "b", "resolution"]
     assert len(lines) == 3 + net.n_layers
     assert lines[2].startswith("0     (3, 4)")
     assert lines[4].startswith("2     (3, 2)")
@@ -299,8 +299,8 @@ def test_result_fields_and_passed_threshold() -> None:
     assert r.passed(tolerance=1e-2)
     assert not r.passed(tolerance=2e-3)  # strictly below
     lines = str(r).splitlines()
-    assert lines[2].split() == ["0", "(2,", "3)", "1.00e-03", "1.00e-09"]
-    assert lines[3].split() == ["1", "(3,", "1)", "1.00e-09", "2.00e-03"]
+    assert lines[2].split() == ["0", "(2,", "3)", "1.00e-03", "1.00e-09", "0.00e+00"]
+    assert lines[3].split() == ["1", "(3,", "1)", "1.00e-09", "2.00e-03", "0.00e+00"]
     assert lines[-1] == "max relative error 2.00e-03: MISMATCH: backpropagation disagrees"
 
 
@@ -440,3 +440,72 @@ def test_gradcheck_rejects_non_positive_eps(blobs, classifier, eps):
     X, y = blobs(8, gap=1.5)
     with pytest.raises(ConfigError, match="eps"):
         gradcheck(classifier(), X, y, eps=eps)
+
+
+# ---------------------------------------------------------------------- tiny gradients
+
+
+def _deep_sigmoid(seed: int = 0):
+    """Eight sigmoid layers of 20 with mse: the first layers' gradients vanish."""
+    rng = np.random.default_rng(seed)
+    net = steepest.Network([3, *[20] * 8, 3], activation="sigmoid", loss="mse", seed=seed)
+    for b in net.biases:
+        b[...] = rng.normal(0.0, 0.5, b.shape)
+    return net, rng.normal(size=(8, 3)), rng.uniform(0, 1, (8, 3))
+
+
+def test_deep_sigmoid_networks_pass_within_the_resolution_of_finite_differences():
+    net, X, y = _deep_sigmoid()
+    result = gradcheck(net, X, y)
+    # Layer 0's gradient is tiny: rounding in the loss differences dominates its
+    # numerical gradient (a relative error near 1e-4), and the resolution says so.
+    assert result.weight_errors[0] > 1e-5
+    assert result.weight_errors[0] <= result.weight_resolutions[0]
+    assert result.weight_errors[-1] < 1e-8 and result.weight_resolutions[-1] < 1e-7
+    assert result.passed()
+    assert str(result).splitlines()[-1].startswith(
+        f"max relative error {result.max_error:.2e}: OK (within the resolution of finite "
+        "differences in layer 0")
+
+
+def test_a_sigmoid_with_a_small_slope_passes():
+    rng = np.random.default_rng(1)
+    net = steepest.Network([2, 50, 50, 2], activation=Sigmoid(c=0.01), loss="mse", seed=0)
+    result = gradcheck(net, rng.normal(size=(8, 2)), rng.uniform(0, 1, (8, 2)))
+    assert result.passed(), str(result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make", [_deep_sigmoid, lambda: (
+    steepest.Network([3, 5, 4, 3], activation="sigmoid", loss="mse", seed=0),
+    np.random.default_rng(2).normal(size=(6, 3)), np.random.default_rng(3).random((6, 3)))])
+def test_a_derivative_wrong_by_one_part_in_a_hundred_thousand_is_caught(make, monkeypatch):
+    net, X, y = make()
+    assert gradcheck(net, X, y).passed()
+    exact = Sigmoid.backward
+
+    def slightly_off(self, Z, A, grad_A):
+        return exact(self, Z, A, grad_A) * (1 + 1e-5)
+
+    monkeypatch.setattr(Sigmoid, "backward", slightly_off)
+    result = gradcheck(net, X, y)
+    assert not result.passed()
+    assert str(result).endswith("MISMATCH: backpropagation disagrees")
+
+
+@pytest.mark.slow
+def test_a_big_network_has_a_sample_of_its_parameters_checked_in_seconds():
+    rng = np.random.default_rng(0)
+    net = steepest.Network([784, 800, 800, 10], activation="relu", loss="cross_entropy",
+                           seed=0)
+    for b in net.biases:
+        b[...] = rng.normal(0.0, 0.5, b.shape)
+    X, y = rng.normal(size=(4, 784)), rng.integers(0, 10, 4)
+    result = gradcheck(net, X, y)
+    assert result.total == net.n_params == 1_276_810
+    assert 60 <= result.checked < 1_000  # every W and b has at least 10 checked
+    assert result.passed(), str(result)
+    assert "parameters, sampled per layer" in str(result).splitlines()[0]
+    again = gradcheck(net, X, y)  # the same sample (seed 0), the same figures
+    assert again.weight_errors == result.weight_errors
+    assert gradcheck(net, X, y, max_params=100).checked <= result.checked

@@ -325,8 +325,11 @@ class Network:
 
     def astype(self, dtype: str | np.dtype) -> Network:
         """A copy of this network (weights and random state) in another precision."""
-        config = self.config() | {"dtype": np.dtype(dtype).name}
-        twin = Network.from_config(config)
+        # The parts themselves, not their configs: one the registry does not know
+        # (an instance of a class never registered) is copied too.
+        twin = Network(self.sizes, activation=list(self.activations), loss=self.loss,
+                       init=self.initializer, dropout=self.dropout, seed=self.seed,
+                       dtype=dtype)
         twin.params[...] = self.params
         twin.rng.bit_generator.state = self.rng.bit_generator.state
         twin.split_seed = self.split_seed
