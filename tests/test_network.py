@@ -811,3 +811,15 @@ def test_dropout_none_means_no_dropout(blobs, classifier):
     net.fit(X, y, epochs=2)
     twin.fit(X, y, epochs=2)
     np.testing.assert_array_equal(net.params, twin.params)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "abc", True, [1]])
+def test_bad_seeds_are_config_errors(seed):
+    with pytest.raises(ConfigError, match=r"seed must be a whole number >= 0 or None, got "):
+        Network([2, 3, 1], seed=seed)
+
+
+def test_a_network_too_big_for_the_memory_is_refused_before_allocating():
+    with pytest.raises(ConfigError, match=r"4,000,000,000,001 weights and biases, 14,901\.2 "
+                       r"GiB as float32: more than this machine's .* GiB of memory"):
+        Network([2, 10**12, 1])

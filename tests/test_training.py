@@ -1035,3 +1035,51 @@ def test_numpy_scalar_learning_rate_is_accepted(blobs, classifier, learning_rate
     X, y = blobs(20, gap=1.5)
     h = classifier().fit(X, y, optimizer="sgd", learning_rate=learning_rate)
     assert h["lr"] == [float(learning_rate)]
+
+
+def test_a_loss_that_explodes_but_stays_finite_stops_training_and_keeps_good_weights():
+    # Adam at 1e6 drives the loss to ~1e22 within a few steps, all finite.
+    rng = np.random.default_rng(0)
+    X, y = rng.random((200, 8)), rng.integers(0, 3, 200)
+    net = Network([8, 32, 3], activation="relu", loss="cross_entropy", seed=0)
+    start = net.evaluate(X, y)["loss"]
+    with pytest.raises(DivergenceError, match=r"the loss exploded to .* \(more than 1e\+06 "
+                       r"times .*\) \(learning rate 1e\+06\)") as info:
+        net.fit(X, y, epochs=3, batch_size=16, optimizer="adam", learning_rate=1e6)
+    error = info.value
+    assert (error.epoch, error.reason.startswith("the loss exploded")) == (1, True)
+    assert error.batch >= 2 and error.learning_rate == 1e6
+    assert net.evaluate(X, y)["loss"] < 1e3 * start  # the weights before the explosion
+    assert net.optimizer.steps == 0  # a fresh optimiser next time
+
+
+def test_a_loss_that_rises_and_falls_within_bounds_is_not_divergence():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(64, 2)), rng.normal(size=(64, 1)) * 100  # loss starts ~1e4
+    net = Network([2, 8, 1], activation="tanh", output_activation="identity", loss="mse",
+                  seed=0)
+    history = net.fit(X, y, epochs=5, batch_size=8, optimizer="sgd", learning_rate=0.01)
+    assert len(history["loss"]) == 5
+
+
+def test_callbacks_must_be_callbacks(trained):
+    net, X, y = trained
+    for bad in ([1], ["EarlyStopping"], 3):
+        with pytest.raises(ConfigError, match="callbacks must be"):
+            net.fit(X, y, callbacks=bad)
+
+
+def test_one_optimizer_object_is_not_shared_between_two_networks(blobs):
+    from steepest.optimizers import Adam
+
+    X, y = blobs(40)
+    first, second = (Network([2, 3, 2], loss="cross_entropy", seed=s) for s in (0, 1))
+    adam = Adam(0.01)
+    first.fit(X, y, optimizer=adam)
+    first.fit(X, y, optimizer=adam)  # the same network may go on with it
+    with pytest.raises(ConfigError, match="already trains another network.*optimizer.fresh"):
+        second.fit(X, y, optimizer=adam)
+    assert second.optimizer is None and second.epochs_trained == 0
+    second.fit(X, y, optimizer=adam.fresh())
+    assert second.optimizer is not adam and second.optimizer.steps > 0
+    assert adam.steps == 2 * len(range(0, 40, 32))

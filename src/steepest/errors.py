@@ -38,7 +38,19 @@ class ModelFileError(SteepestError):
 
 
 class DivergenceError(SteepestError):
-    """The loss became NaN or infinite; the weights were restored to the last finite ones."""
+    """Training diverged: the loss or the gradient became NaN or infinite, or the
+    loss exploded; the weights were restored to the last good ones.
+
+    ``epoch`` and ``batch`` (counting from 1), ``reason`` ("the loss became nan",
+    ...) and ``learning_rate`` say where and why, for callers that phrase their
+    own message (the command line).
+    """
+
+    def __init__(self, message: str, *, epoch: int | None = None, batch: int | None = None,
+                 reason: str = "", learning_rate: float | None = None) -> None:
+        super().__init__(message)
+        self.epoch, self.batch = epoch, batch
+        self.reason, self.learning_rate = reason, learning_rate
 
 
 class DatasetError(DataError):

@@ -99,6 +99,7 @@ def load(path: str | os.PathLike[str]) -> Network:
         net.metadata = dict(meta.get("user") or {})
         if meta["optimizer"] is not None:
             net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
+            net.optimizer.bind(net)
     except UnknownNameError as exc:
         raise ModelFileError(
             f"{path}: the model uses the {exc.kind} {exc.name!r}, which this Python session "

@@ -19,6 +19,7 @@ All weights and biases live in one flat vector (``Network.params``); each
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,12 +242,13 @@ class Network:
             init if init is not None else _default_init(self.activations))
         #: The initialiser's name (or config, for one with parameters), as saved.
         self.init = spec_of(self.initializer.config())
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check.whole_number(seed, "seed", 0, none_ok=True)
+        self.rng = np.random.default_rng(self.seed)
         # Fixed for the network's life (saved in model files), so validation_split
         # holds out the same rows at every fit, even without a seed.
         self.split_seed = int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0])
 
+        _check_memory(self.n_params, self.dtype)
         self.params = np.empty(self.n_params, dtype=self.dtype)
         self._layers = self._views(self.params)
         for (W, b), n_in, n_out in zip(self._layers, self.sizes[:-1], self.sizes[1:], strict=True):
@@ -545,7 +547,9 @@ class Network:
         if optimizer is not None or self.optimizer is None or learning_rate is not None:
             kind = optimizer if optimizer is not None else (
                 self.optimizer.name if self.optimizer is not None else "sgd")
-            self.optimizer = get_optimizer(kind, learning_rate)
+            chosen = get_optimizer(kind, learning_rate)
+            chosen.bind(self)
+            self.optimizer = chosen
         rules = StepRules(l2, clip_norm, max_norm)
         return self._train_step(X, Y, self.optimizer, self._row_weights(w), rules.or_none(),
                                 dropout=dropout, record=record)
@@ -688,6 +692,27 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
             f"got {list(sizes)!r}"
         )
     return as_ints
+
+
+def _check_memory(n_params: int, dtype: np.dtype) -> None:
+    """Refuse a network whose weights alone would not fit in this machine's memory
+    (a typo such as 10**12 units), before NumPy fails or the system kills us."""
+    size = n_params * dtype.itemsize
+    total = _physical_memory()
+    if total is not None and size > total:
+        raise ConfigError(
+            f"the network has {n_params:,} weights and biases, {size / 2**30:,.1f} GiB as "
+            f"{dtype.name}: more than this machine's {total / 2**30:,.1f} GiB of memory; "
+            "are the layer sizes what you meant?"
+        )
+
+
+def _physical_memory() -> int | None:
+    """Bytes of memory in this machine, where the system says (POSIX), else None."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def _check_dtype(dtype: str | np.dtype) -> np.dtype:

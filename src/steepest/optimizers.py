@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from typing import Any, ClassVar
 
 import numpy as np
@@ -175,6 +176,7 @@ class Optimizer:
         self.first_epoch: int | None = None
         self.state: dict[str, np.ndarray] = {}
         self.scratch: np.ndarray | None = None  # reused temporary, same shape as params
+        self._network: weakref.ref | None = None  # the network whose weights the state fits
 
     # -- lifecycle
     def start_epoch(self, epoch: int) -> None:
@@ -217,6 +219,22 @@ class Optimizer:
         """Update ``params`` in place; ``state`` holds the matching slices of the
         optimiser's vectors, ``tmp`` is scratch space of the same size."""
         raise NotImplementedError
+
+    def bind(self, net: object) -> None:
+        """Make this optimiser the one of ``net``. Its moments belong to one network's
+        weights, so an optimiser that already trains another (living) network is
+        refused: :meth:`fresh` gives a copy of its settings without its state."""
+        owner = None if self._network is None else self._network()
+        if owner is not None and owner is not net:
+            raise ConfigError(
+                f"this {self.name} optimizer object already trains another network (its "
+                "state belongs to that network's weights); give each network its own, e.g. "
+                "optimizer.fresh() for the same settings without the state"
+            )
+        self._network = weakref.ref(net)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_network"} | {"_network": None}
 
     def fresh(self, learning_rate: float | None = None, schedule: Any = None) -> Optimizer:
         """A new optimiser of this kind and settings (schedule object included),

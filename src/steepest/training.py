@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from .network import Network
 
 
+#: A loss more than this many times the first batch's (or than 1, if that was
+#: less) has exploded: training stops as if it were NaN.
+EXPLODED = 1e6
+
+
 def fit(
     net: Network,
     X: np.ndarray,
@@ -84,11 +89,12 @@ def fit(
       generator, so a seeded run stays repeatable.
 
     Raises a :mod:`steepest.errors` exception before training for bad data or
-    settings, and :class:`~steepest.errors.DivergenceError` if the loss
-    becomes NaN or infinite (the weights are then those of the last step whose
-    loss was finite, or the best epoch's if an ``EarlyStopping`` callback
-    restores them; the optimiser restarts, same kind and settings, at the next
-    ``fit``).
+    settings, and :class:`~steepest.errors.DivergenceError` if the loss or the
+    gradient becomes NaN or infinite or the loss explodes (more than
+    ``EXPLODED`` = 1e6 times the first batch's, or than 1 if that was less): the
+    weights are then those before the last step, whose loss was still good (or
+    the best epoch's if an ``EarlyStopping`` callback restores them), and the
+    optimiser restarts, same kind and settings, at the next ``fit``.
     """
     X, Y, kind, w = net._prepare(X, y, sample_weight)
     config = TrainingConfig(
@@ -96,6 +102,7 @@ def fit(
         schedule=schedule, l2=l2, clip_norm=clip_norm, max_norm=max_norm,
         validation_split=validation_split, shuffle=shuffle,
     )
+    callbacks = _checked_callbacks(callbacks)
     if augment is not None and not callable(augment):
         raise ConfigError(f"augment must be a function (X_batch, rng) -> X_batch, got {augment!r}")
     train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data,
@@ -113,6 +120,7 @@ def fit(
         callback.set_params(params)
         callback.on_train_begin(net, [*metric_names, "lr"])
     # Only now, with every check passed, does the network take the new optimiser.
+    chosen.bind(net)  # refused if it trains another network
     if chosen.first_epoch is None:
         chosen.first_epoch = net.epochs_trained
     net.optimizer = chosen
@@ -141,6 +149,21 @@ def fit(
         for callback in callbacks:
             callback.on_train_end(net)
     return history
+
+
+def _checked_callbacks(callbacks: Any) -> list[Callback]:
+    if isinstance(callbacks, Callback):
+        callbacks = [callbacks]
+    try:
+        checked = list(callbacks)
+    except TypeError:
+        raise ConfigError(f"callbacks must be a list of Callback objects, got {callbacks!r}"
+                          ) from None
+    for callback in checked:
+        if not isinstance(callback, Callback):
+            raise ConfigError(f"callbacks must be Callback objects (subclasses of "
+                              f"steepest.callbacks.Callback), got {callback!r}")
+    return checked
 
 
 def _validation_set(
@@ -212,6 +235,8 @@ class _Loop:
         self.gradients = net._new_gradients()
         self.last_good = net.params.copy()
         self.before_step = np.empty_like(net.params)
+        # Set by the first step: a loss above it has exploded (finite or not).
+        self.loss_limit: float | None = None
         # Each step only records its predicted classes; the epoch's accuracy is
         # then one comparison with every row's class, found once per fit.
         if kind == CLASSES:
@@ -288,6 +313,12 @@ class _Loop:
                                self.rules, into=self.gradients)
         if done.skipped:
             self._diverged(epoch, step, done.skipped)
+        if self.loss_limit is None:
+            self.loss_limit = EXPLODED * max(done.loss, 1.0)
+        elif done.loss > self.loss_limit:
+            first = self.loss_limit / EXPLODED
+            self._diverged(epoch, step, f"the loss exploded to {done.loss:.3g} (more than "
+                           f"{EXPLODED:g} times {first:.3g})")
         self.last_good, self.before_step = self.before_step, self.last_good
         return done.loss, done.trace.output
 
@@ -300,9 +331,10 @@ class _Loop:
         net.optimizer = old.fresh()
         raise DivergenceError(
             f"training diverged at epoch {epoch + 1}, batch {step + 1}: {what} "
-            f"(learning rate {old.lr:g}); the weights were restored to the last ones with a "
-            "finite loss. Try a smaller learning rate, gradient clipping (clip_norm) or "
-            "inputs scaled to [0, 1]"
+            f"(learning rate {old.lr:g}); the weights were restored to the last good ones "
+            "(those of the step before). Try a smaller learning rate, gradient clipping "
+            "(clip_norm) or inputs scaled to [0, 1]",
+            epoch=epoch + 1, batch=step + 1, reason=what, learning_rate=old.lr,
         )
 
 
