@@ -6,8 +6,9 @@ bare ``>>>`` lines, which Markdown would print as is (or, worse, read as links).
 This turns each role into inline code, keeping the last dotted part when the
 target starts with ``~`` (as Sphinx shows it), fences each doctest as a
 ``pycon`` code block, drops the second colon of a ``::`` that introduces an
-indented code block, and lays out ``name: text`` attribute lines as numpydoc
-items. Only the rendering changes: the source is untouched.
+indented code block, lays out ``name: text`` attribute lines as numpydoc items,
+and gives each of the parameters ``a, b:`` that share a description its own item.
+Only the rendering changes: the source is untouched.
 """
 
 from __future__ import annotations
@@ -53,6 +54,27 @@ def attribute_items(text: str) -> str:
     return ATTRIBUTES.sub(split, text)
 
 
+GROUPED = re.compile(r"^(\s*)(\w+(?:, \w+)+):?[ \t]*\n((?:\1[ \t]+\S.*(?:\n|$))+)", re.MULTILINE)
+
+
+def separate_parameters(text: str) -> str:
+    """``a, b, c:`` over one description becomes three items with that description,
+    so each parameter gets its own type and default from the signature (Griffe
+    would give all three the first one's)."""
+    head = re.search(r"^(\s*)Parameters\n\1-+\n", text, re.MULTILINE)
+    if head is None:
+        return text
+    section_end = re.search(r"^\s*\w[\w ]*\n\s*-{3,}\n", text[head.end():], re.MULTILINE)
+    end = head.end() + section_end.start() if section_end else len(text)
+
+    def split(item: re.Match[str]) -> str:
+        indent, names, description = item.groups()
+        body = description if description.endswith("\n") else description + "\n"
+        return "".join(f"{indent}{n}:\n{body}" for n in names.split(", "))
+
+    return text[: head.end()] + GROUPED.sub(split, text[head.end():end]) + text[end:]
+
+
 def fence_doctests(text: str) -> str:
     """Each run of lines that starts with ``>>>`` and ends before a blank line
     becomes a fenced ``pycon`` block (unless it is fenced already)."""
@@ -81,4 +103,5 @@ class SphinxRoles(griffe.Extension):
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             text = plain_roles(obj.docstring.value)
-            obj.docstring.value = fence_doctests(attribute_items(literal_markers(text)))
+            text = attribute_items(literal_markers(separate_parameters(text)))
+            obj.docstring.value = fence_doctests(text)

@@ -256,3 +256,10 @@ def test_the_griffe_extension_rewrites_rst_habits():
     assert ext.literal_markers("In one call::\n\n    code") == "In one call:\n\n    code"
     assert ext.attribute_items("Attributes\n----------\nnet_: the network.\n") == (
         "Attributes\n----------\nnet_\n    the network.\n")
+    # Parameters that share a description get an item each (Griffe would give them
+    # all the first one's type and default); other sections are left alone.
+    grouped = ("Parameters\n----------\nx:\n    The x.\na, b:\n    Both.\n\n"
+               "Attributes\n----------\nc, d: both.\n")
+    assert ext.separate_parameters(grouped) == (
+        "Parameters\n----------\nx:\n    The x.\na:\n    Both.\nb:\n    Both.\n\n"
+        "Attributes\n----------\nc, d: both.\n")
