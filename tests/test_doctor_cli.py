@@ -1,6 +1,7 @@
 """``steepest diagnose``, ``lr-find``, ``overfit-check`` and ``explain``, run in a
-subprocess as a user runs them; and the README's doctor transcripts, re-run so
-the documentation cannot drift from what the commands print."""
+subprocess as a user runs them; and the doctor's transcripts in the docs
+(docs/how-to/the-doctor.md), re-run so the documentation cannot drift from what
+the commands print."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOCTOR_PAGE = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "the-doctor.md"
 ENV = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                     "MKL_NUM_THREADS": "1"}
 TUTORIAL = ["--data", "xor", "--layers", "1000,1000", "--activation", "sigmoid", "--init",
@@ -129,22 +130,22 @@ def test_explain_prints_one_step(tmp_path, xor_model):
     assert report["learning_rate"] == 0.1
 
 
-# ---------------------------------------------------------------------- README transcripts
+# ---------------------------------------------------------------------- the docs' transcripts
 
 
-def readme_transcripts(command: str) -> list[tuple[list[str], list[str]]]:
-    """Each ``$ steepest COMMAND ...`` of the README's text blocks: its arguments and
-    the lines printed after it."""
+def doc_transcripts(command: str) -> list[tuple[list[str], list[str]]]:
+    """Each ``$ steepest COMMAND ...`` of the doctor page's text blocks: its arguments
+    and the lines printed after it."""
     found = []
-    for block in re.findall(r"```text\n(.*?)```", README.read_text(), re.S):
+    for block in re.findall(r"```text\n(.*?)```", DOCTOR_PAGE.read_text(), re.S):
         lines = block.rstrip("\n").split("\n")
         if lines[0].startswith(f"$ steepest {command} "):
             found.append((shlex.split(lines[0])[3:], lines[1:]))
     return found
 
 
-def test_readme_doctor_output_is_what_the_command_prints(tmp_path):
-    transcripts = readme_transcripts("diagnose")
+def test_docs_doctor_output_is_what_the_command_prints(tmp_path):
+    transcripts = doc_transcripts("diagnose")
     assert len(transcripts) == 2
     for args, shown in transcripts:
         printed = run_ok("diagnose", *args, cwd=tmp_path).rstrip("\n").split("\n")
@@ -167,9 +168,9 @@ def test_readme_doctor_output_is_what_the_command_prints(tmp_path):
     assert "findings: none" in transcripts[1][1]
 
 
-def test_readme_lr_find_output_is_what_the_command_prints(tmp_path):
+def test_docs_lr_find_output_is_what_the_command_prints(tmp_path):
     pytest.importorskip("matplotlib")
-    [(args, shown)] = readme_transcripts("lr-find")
+    [(args, shown)] = doc_transcripts("lr-find")
     printed = run_ok("lr-find", *args, cwd=tmp_path).rstrip("\n").split("\n")
     assert shown[:3] == printed[:3]
     assert (tmp_path / "lr.png").is_file()

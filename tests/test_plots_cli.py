@@ -156,15 +156,20 @@ def test_plot_and_train_refuse_a_file_as_the_folder(tmp_path):
                       "--out taken is a file")
 
 
-def test_readme_pictures_exist_are_small_pngs_and_say_how_they_were_made():
+def test_docs_pictures_exist_are_small_pngs_and_say_how_they_were_made():
     root = Path(__file__).resolve().parents[1]
-    readme = (root / "README.md").read_text()
-    pictures = re.findall(r"!\[[^\]]+\]\((docs/images/[^)]+\.png)\)\n\n\*([^*]+)\*", readme)
+    pictures = []  # (page, picture, caption) in the README and every docs page
+    for page in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]:
+        for path, caption in re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)\n\n\*([^*]+)\*",
+                                        page.read_text()):
+            pictures.append((page, (page.parent / path).resolve(), caption))
     assert len(pictures) >= 3
-    for path, caption in pictures:
-        assert "steepest " in caption or "snippet" in caption, caption
-        file = root / path
-        assert file.stat().st_size < 100_000, path
+    assert {file.name for _, file, _ in pictures} == {
+        p.name for p in (root / "docs" / "images").glob("*.png")}  # each one is shown
+    for page, file, caption in pictures:
+        assert "steepest " in caption or "snippet" in caption, (page, caption)
+        assert file.parent == root / "docs" / "images", (page, file)
+        assert file.stat().st_size < 100_000, file
         with Image.open(file) as image:
             assert image.format == "PNG"
 

@@ -19,7 +19,7 @@ from steepest.augment import ImageAugmenter
 from steepest.cli import PRESETS, build_parser, make_augmenter, train_settings
 from steepest.errors import ConfigError
 
-README = Path(__file__).parents[1] / "README.md"
+PRESETS_PAGE = Path(__file__).parents[1] / "docs" / "how-to" / "presets-and-augmentation.md"
 
 
 def settings_for(*argv: str) -> tuple[str, dict]:
@@ -105,7 +105,7 @@ def test_mnist_presets_short_run(tmp_path, preset):
     assert report["test_accuracy"] > 0.85
 
 
-def test_readme_lists_every_preset():
-    text = README.read_text()
+def test_docs_list_every_preset():
+    text = PRESETS_PAGE.read_text()
     listed = set(re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE))
     assert set(PRESETS) <= listed

@@ -23,6 +23,13 @@ def test_readme_starts_with_main_job_and_test_commands():
     assert tests.endswith("python -m pytest -q")
 
 
+def test_the_docs_home_page_shows_the_same_two_commands():
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "docs" / "index.md").read_text(), re.S)
+    assert block, "docs/index.md has a bash block of commands"
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    assert commands == _readme_commands()[:2]
+
+
 def test_ci_runs_the_readme_test_command_exactly():
     test_command = _readme_commands()[1]
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
