@@ -12,11 +12,11 @@ from .measure import LayerStats, Measurement, ratio_of
 from .report import Finding
 from .thresholds import Thresholds
 
+#: A rule: the measurement and the thresholds in, its findings out.
 Rule = Callable[[Measurement, Thresholds], list[Finding]]
 
 
-
-# ---------------------------------------------------------------- the data and the weights
+# ---------------------------------------------------------------------- the data and the weights
 
 
 def inputs_not_scaled(m: Measurement, t: Thresholds) -> list[Finding]:
@@ -43,7 +43,7 @@ def symmetric_weights(m: Measurement, t: Thresholds) -> list[Finding]:
         "initialise the weights at random: init='glorot' or init='he'", m.twins)]
 
 
-# --------------------------------------------------------------------------- the units
+# ---------------------------------------------------------------------- the units
 
 
 def _saturated(m: Measurement, t: Thresholds) -> list[LayerStats]:
@@ -91,7 +91,7 @@ def large_sums(m: Measurement, t: Thresholds) -> list[Finding]:
         [s.index for s in large])]
 
 
-# --------------------------------------------------------------------------- the gradient
+# ---------------------------------------------------------------------- the gradient
 
 
 def _finite_gradient(m: Measurement) -> bool:
@@ -192,7 +192,7 @@ def exploding_gradients(m: Measurement, t: Thresholds) -> list[Finding]:
         [s.index for s in exploding])]
 
 
-# --------------------------------------------------------------------------- the learning rate
+# ---------------------------------------------------------------------- the learning rate
 
 
 def _smaller_rate(m: Measurement) -> str:

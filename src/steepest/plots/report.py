@@ -129,19 +129,24 @@ def write_model_plots(net: Network, X: np.ndarray, y: np.ndarray, out_dir: str |
         figures.append(("gradient-norms.png", plot_gradient_norms(monitor, which="both")))
     figures.append(("activations.png", plot_activation_histograms(net, X[:1000])))
     if classes is not None:
-        predicted = predicted_classes(net, X)
-        figures.append(("confusion-matrix.png",
-                        plot_confusion_matrix(y, predicted, classes=classes)))
-        if X.shape[1] == 2:
-            figures.append(("decision-boundary.png", plot_decision_boundary(net, X, y)))
-        n = X.shape[1]
-        if image_shape is not None or (n > 16 and math.isqrt(n) ** 2 == n):
-            figures.append(("first-layer-weights.png",
-                            plot_first_layer_weights(net, image_shape)))
-            figures.append(("misclassified.png",
-                            plot_misclassified(net, X, y, image_shape, classes)))
+        figures += _classifier_figures(net, X, y, classes, image_shape)
     paths = [save_figure(fig, out / name) for name, fig in figures]
     if classes is not None and X.shape[1] == 2 and snapshots is not None and snapshots.epochs:
         paths.append(animate_decision_boundary(net, X, y, snapshots,
                                                out / "decision-boundary.gif", resolution=80))
     return paths
+
+
+def _classifier_figures(net: Network, X: np.ndarray, y: np.ndarray, classes: Sequence[str],
+                        image_shape: Sequence[int] | None) -> list[tuple[str, Figure]]:
+    """The pictures of a classifier on its test rows ``X`` ``(n, n_features)``,
+    ``y`` ``(n,)``, each with its file name (see :func:`write_model_plots`)."""
+    figures = [("confusion-matrix.png",
+                plot_confusion_matrix(y, predicted_classes(net, X), classes=classes))]
+    if X.shape[1] == 2:
+        figures.append(("decision-boundary.png", plot_decision_boundary(net, X, y)))
+    n = X.shape[1]
+    if image_shape is not None or (n > 16 and math.isqrt(n) ** 2 == n):
+        figures.append(("first-layer-weights.png", plot_first_layer_weights(net, image_shape)))
+        figures.append(("misclassified.png", plot_misclassified(net, X, y, image_shape, classes)))
+    return figures
