@@ -1077,7 +1077,7 @@ def test_one_optimizer_object_is_not_shared_between_two_networks(blobs):
     adam = Adam(0.01)
     first.fit(X, y, optimizer=adam)
     first.fit(X, y, optimizer=adam)  # the same network may go on with it
-    with pytest.raises(ConfigError, match="already trains another network.*optimizer.fresh"):
+    with pytest.raises(ConfigError, match=r"already trains another network.*optimizer\.fresh"):
         second.fit(X, y, optimizer=adam)
     assert second.optimizer is None and second.epochs_trained == 0
     second.fit(X, y, optimizer=adam.fresh())

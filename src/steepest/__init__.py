@@ -10,7 +10,15 @@ from . import activations, augment, callbacks, errors, initializers, losses, opt
 from .augment import ImageAugmenter
 from .callbacks import Callback, EarlyStopping, GradientMonitor, Snapshots, WeightPath
 from .config import TrainingConfig
-from .diagnose import Diagnosis, LRFindResult, OverfitResult, diagnose, lr_find, overfit_check
+from .doctor import (
+    Diagnosis,
+    LRFindResult,
+    OverfitResult,
+    Thresholds,
+    diagnose,
+    lr_find,
+    overfit_check,
+)
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -60,6 +68,7 @@ __all__ = [
     "OverfitResult",
     "Snapshots",
     "Step",
+    "Thresholds",
     "Trace",
     "TrainingConfig",
     "WeightPath",

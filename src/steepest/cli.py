@@ -483,7 +483,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    from .diagnose import diagnose
+    from .doctor import diagnose
 
     net, data, optimizer = _doctor_network(args)
     result = diagnose(net, data.X_train, data.y_train, optimizer=optimizer,
@@ -496,7 +496,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_lr_find(args: argparse.Namespace) -> int:
-    from .diagnose import lr_find
+    from .doctor import lr_find
 
     net, data, optimizer = _doctor_network(args)
     if optimizer is not None:  # the range test sets the rate itself
@@ -519,7 +519,7 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 
 
 def cmd_overfit_check(args: argparse.Namespace) -> int:
-    from .diagnose import overfit_check
+    from .doctor import overfit_check
 
     net, data, _ = _doctor_network(args)
     result = overfit_check(net, data.X_train, data.y_train, n_samples=args.samples,

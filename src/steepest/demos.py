@@ -110,7 +110,7 @@ def vanishing_runs(epochs: int = 60) -> list[VanishingRun]:
 def _doctor(run: VanishingRun) -> None:
     """Print what ``steepest.diagnose`` finds in a run's network (for plain
     sigmoid, unchanged by training: no gradient ever reached it)."""
-    from .diagnose import diagnose
+    from .doctor import diagnose
 
     learning_rate = run.net.optimizer.lr if run.net.optimizer is not None else None
     report = diagnose(run.net, VANISHING_X, VANISHING_Y, learning_rate=learning_rate)

@@ -1,12 +1,14 @@
-"""Figures of a trained network: loss and accuracy over a dataset."""
+"""Figures of a trained network: loss and accuracy over a dataset, and the
+confusion matrix of its predicted classes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validation import CLASSES
+from .errors import DataError, ShapeError
 
 if TYPE_CHECKING:
     from .network import Network
@@ -42,3 +44,40 @@ def correct(A: np.ndarray, Y: np.ndarray, kind: str) -> np.ndarray:
     else:
         hits = ((A >= 0.5) == (Y >= 0.5)).all(axis=1)
     return hits.astype(np.float64)
+
+
+def class_labels(y: Any, name: str = "y") -> np.ndarray:
+    """Class labels ``(n,)`` int64 from labels ``(n,)`` or one-hot / probability
+    rows ``(n, k)`` (their argmax); ``name`` is what errors call ``y``."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1).astype(np.int64)
+    if y.ndim == 2:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ShapeError(f"{name} must be labels (n,) or one-hot rows (n, k), got shape "
+                         f"{y.shape}")
+    if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
+        raise DataError(f"{name} must hold whole-number class labels")
+    if y.size and y.min() < 0:
+        # A negative label would silently pick a colour from the end of the palette.
+        raise DataError(f"{name} must hold class labels 0, 1, ..., got {y.min():g}")
+    return y.astype(np.int64)
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
+    """Counts ``(k, k)`` int64: row = true class, column = predicted.
+
+    ``y_true`` and ``y_pred`` are labels ``(n,)`` or one-hot / probability rows
+    ``(n, k)``; ``k`` is ``n_classes``, else one more than the largest label.
+    """
+    truth, predicted = class_labels(y_true, "y_true"), class_labels(y_pred, "y_pred")
+    if len(truth) != len(predicted):
+        raise ShapeError(f"y_true has {len(truth)} labels, y_pred {len(predicted)}")
+    k = n_classes or int(max(truth.max(initial=0), predicted.max(initial=0))) + 1
+    if truth.size and (min(truth.min(), predicted.min()) < 0
+                       or max(truth.max(), predicted.max()) >= k):
+        raise DataError(f"class labels must lie in 0..{k - 1}")
+    matrix = np.zeros((k, k), dtype=np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
