@@ -17,7 +17,7 @@ None of them changes the network passed in: they work on ``net.copy()``
 """
 
 from .examine import diagnose
-from .lr_find import LRFindResult, lr_find
+from .lr_range import LRFindResult, lr_find
 from .measure import LayerStats
 from .overfit import OverfitResult, overfit_check
 from .report import Diagnosis, Finding
