@@ -813,3 +813,60 @@ def test_model_file_without_split_seed_still_loads(blobs, classifier, tmp_path):
     np.savez(path, **arrays)
     loaded = steepest.load(path)
     np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+
+
+# ---------------------------------------------------------------------- the metadata's schema
+
+
+def _with_metadata_text(tmp_path: pathlib.Path, text: str) -> pathlib.Path:
+    path = _saved(tmp_path)
+    arrays = _read(path)
+    arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    _rewrite(path, arrays, recompute=True)
+    return path
+
+
+def test_metadata_nested_too_deeply_is_a_model_file_error(tmp_path):
+    path = _with_metadata_text(tmp_path, "[" * 100_000 + "]" * 100_000)
+    before = path.read_bytes()
+    assert "corrupt metadata (JSON nested too deeply)" in _load_error(path)
+    assert path.read_bytes() == before  # never touched
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda m: m.update(epochs_trained=float("inf")),
+     "epochs_trained must be a whole number >= 0, found inf"),
+    (lambda m: m.update(epochs_trained=-3), "epochs_trained must be a whole number >= 0"),
+    (lambda m: m.update(history={"loss": "abc"}),
+     "history['loss'] must be a list of numbers, found 'abc'"),
+    (lambda m: m.update(history={"loss": [0.5, None]}), "history['loss'] must be a list"),
+    (lambda m: m["network"].update(sizes=[2, 1e400]), "network.sizes must be at least two"),
+    (lambda m: m["network"].update(sizes=[2, True]), "network.sizes must be at least two"),
+    (lambda m: m["network"].update(activations=["tanh"]),
+     "network.activations must name one activation per layer"),
+    (lambda m: m["network"].update(loss=7), "network.loss must be a name or an object"),
+    (lambda m: m["network"].update(seed="abc"), "network.seed must be a whole number or null"),
+    (lambda m: m.update(user=[1, 2]), "user must be an object, found [1, 2]"),
+    (lambda m: m.update(optimizer={"name": "adam", "steps": float("nan")}),
+     "optimizer.steps must be a whole number >= 0, found nan"),
+    (lambda m: m.update(optimizer="adam"), "optimizer must be null or an object with a name"),
+    (lambda m: m.update(split_seed=1.5), "split_seed must be a whole number >= 0, found 1.5"),
+])
+def test_checksummed_but_wrong_metadata_names_the_field(tmp_path, change, message):
+    path = _saved(tmp_path)
+    arrays = _read(path)
+    meta = _metadata(arrays)
+    change(meta)
+    arrays["metadata"] = _encode(meta)
+    _rewrite(path, arrays, recompute=True)
+    error = _load_error(path)
+    assert "inconsistent model file: " in error
+    assert message in error
+
+
+@pytest.mark.parametrize("user", [{"test": "holdout v2"}, {"data": "digits", "image": "yes"},
+                                  {"classes": 10}, {"nested": {"a": [1, 2, {"b": None}]}}])
+def test_any_json_metadata_of_the_users_own_round_trips(tmp_path, user):
+    net, _ = _trained_net()
+    net.metadata = user
+    assert steepest.load(net.save(tmp_path / "m.npz")).metadata == user

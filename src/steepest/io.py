@@ -162,6 +162,8 @@ def _parse_metadata(path: Path, raw: np.ndarray) -> dict[str, Any]:
         meta = json.loads(raw.tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: corrupt metadata ({exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: corrupt metadata (JSON nested too deeply)") from None
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path}: not a steepest model file (metadata is not a JSON object)")
     if meta.get("format") != FORMAT:
@@ -173,7 +175,101 @@ def _parse_metadata(path: Path, raw: np.ndarray) -> dict[str, Any]:
             f"{FORMAT_VERSION}" + (" (upgrade steepest)" if isinstance(version, int)
                                    and version > FORMAT_VERSION else "")
         )
+    try:
+        _check_metadata(meta)
+    except _MetadataError as exc:
+        raise ModelFileError(f"{path}: inconsistent model file: {exc}") from None
     return meta
+
+
+# ---------------------------------------------------------------------- the metadata's schema
+
+
+class _MetadataError(Exception):
+    """A metadata field that does not hold what :func:`save` writes."""
+
+
+def _check_metadata(meta: dict[str, Any]) -> None:
+    """Check every field :func:`load` reads against what :func:`save` writes, so a
+    file that passed its checksum but was written by something else is refused
+    with the field's name, never with a Python error from deep inside."""
+    network = _get(meta, "network", dict, "an object")
+    sizes = _get(network, "network.sizes", list, "a list of layer sizes")
+    if len(sizes) < 2 or not all(_is_whole(n) and n >= 1 for n in sizes):
+        raise _MetadataError(f"network.sizes must be at least two whole numbers >= 1, found "
+                        f"{_short(sizes)}")
+    activations = _get(network, "network.activations", list, "a list")
+    if len(activations) != len(sizes) - 1 or not all(map(_is_spec, activations)):
+        raise _MetadataError(f"network.activations must name one activation per layer, found "
+                        f"{_short(activations)}")
+    for key in ("loss", "init"):
+        if not _is_spec(network.get(key)):
+            raise _MetadataError(f"network.{key} must be a name or an object with a name, found "
+                            f"{_short(network.get(key))}")
+    dropout = _get(network, "network.dropout", list, "a list of rates")
+    if not all(_is_number(r) for r in dropout):
+        raise _MetadataError(f"network.dropout must be a list of rates, found {_short(dropout)}")
+    if network.get("seed") is not None and not _is_whole(network["seed"]):
+        raise _MetadataError(f"network.seed must be a whole number or null, found "
+                        f"{_short(network['seed'])}")
+    _get(network, "network.dtype", str, "a text")
+    for name, values in _get(meta, "history", dict, "an object").items():
+        if not (isinstance(values, list) and all(_is_number(v) for v in values)):
+            raise _MetadataError(f"history[{name!r}] must be a list of numbers, found "
+                            f"{_short(values)}")
+    for key in ("epochs_trained", "split_seed"):
+        if (key in meta or key == "epochs_trained") and not (
+                _is_whole(meta.get(key)) and meta[key] >= 0):
+            found = _short(meta[key]) if key in meta else "nothing"
+            raise _MetadataError(f"{key} must be a whole number >= 0, found {found}")
+    _get(meta, "rng_state", dict, "an object")
+    if meta.get("user") is not None:
+        _get(meta, "user", dict, "an object")
+    _check_optimizer(meta.get("optimizer", _MISSING))
+
+
+def _check_optimizer(config: Any) -> None:
+    if config is None:
+        return
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        raise _MetadataError(f"optimizer must be null or an object with a name, found "
+                        f"{_short(config)}")
+    if not (_is_whole(config.get("steps")) and config["steps"] >= 0):
+        raise _MetadataError(f"optimizer.steps must be a whole number >= 0, found "
+                        f"{_short(config.get('steps'))}")
+    first = config.get("first_epoch")
+    if first is not None and not (_is_whole(first) and first >= 0):
+        raise _MetadataError(f"optimizer.first_epoch must be a whole number >= 0 or null, found "
+                        f"{_short(first)}")
+
+
+_MISSING = object()
+
+
+def _get(container: dict[str, Any], where: str, kind: type, what: str) -> Any:
+    value = container.get(where.rpartition(".")[2], _MISSING)
+    if not isinstance(value, kind):
+        found = "nothing" if value is _MISSING else _short(value)
+        raise _MetadataError(f"{where} must be {what}, found {found}")
+    return value
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_spec(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, dict) and isinstance(value.get("name"),
+                                                                            str))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _digest(arrays: dict[str, np.ndarray]) -> str:
