@@ -48,6 +48,8 @@ def test_deep_sigmoid_network_has_vanishing_gradients(blobs):
     signals = [s.signal for s in sigmoid.layers[:-1]]
     assert signals == sorted(signals)                      # shrinking towards the input
     assert "leaky_relu" in vanishing[0].fix
+    # named as the tutorials name it
+    assert vanishing[0].message.startswith("the vanishing gradient problem: the error signal")
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh"])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from steepest import Network, lr_find
-from steepest.errors import ConfigError
+from steepest.errors import ConfigError, DivergenceError
 
 
 @pytest.fixture
@@ -84,3 +84,55 @@ def test_lr_find_suggestion_is_before_the_minimum(spiral_data):
     net = Network([2, 16, 16, 2], activation="relu", loss="cross_entropy", seed=0)
     found = lr_find(net, X, y, optimizer="adam")
     assert found.suggestion < found.min_loss_rate, (found.suggestion, found.min_loss_rate)
+
+
+def _threshold_problem():
+    """The case that once made lr_find suggest 1e-5 for a problem that trains best at
+    about 3e-2: the range never reached divergence, and the steepest slope was noise."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(512, 10))
+    return (lambda: Network([10, 32, 2], activation="relu", loss="cross_entropy", seed=0),
+            X, (X[:, 0] > 0).astype(int))
+
+
+def _moons_problem():
+    from steepest.datasets import moons
+
+    X, y = moons(n_samples=600, seed=0)
+    return lambda: Network([2, 16, 16, 2], activation="tanh", loss="cross_entropy", seed=0), X, y
+
+
+def _regression_problem():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(512, 5))
+    y = np.sin(X[:, :1]) + 0.5 * X[:, 1:2]
+    return (lambda: Network([5, 32, 1], activation="tanh", output_activation="identity",
+                            loss="mse", seed=0), X, y)
+
+
+def _loss_after_five_epochs(make, X, y, optimizer, rate) -> float:
+    try:
+        return make().fit(X, y, epochs=5, batch_size=32, optimizer=optimizer,
+                          learning_rate=rate)["loss"][-1]
+    except DivergenceError:
+        return np.inf
+
+
+@pytest.mark.parametrize("problem", [_threshold_problem, _moons_problem, _regression_problem])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_the_suggestion_trains_nearly_as_well_as_the_best_rate_of_a_grid(problem, optimizer):
+    make, X, y = problem()
+    found = lr_find(make(), X, y, optimizer=optimizer)
+    grid = np.geomspace(1e-5, 30, 14)
+    best = min(_loss_after_five_epochs(make, X, y, optimizer, rate) for rate in grid)
+    at_suggestion = _loss_after_five_epochs(make, X, y, optimizer, found.suggestion)
+    assert at_suggestion <= 2.5 * best, (found.suggestion, at_suggestion, best)
+
+
+def test_the_range_goes_on_past_stop_until_the_loss_diverges():
+    make, X, y = _threshold_problem()
+    found = lr_find(make(), X, y, optimizer="sgd")  # SGD here still falls at a rate of 1
+    assert found.stopped_early and found.learning_rates[-1] > 1.0
+    assert 1.0 < found.min_loss_rate < 1e3
+    adam = lr_find(make(), X, y, optimizer="adam")
+    assert 3e-3 < adam.suggestion < 0.3, adam.suggestion  # trains best at about 3e-2

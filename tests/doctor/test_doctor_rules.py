@@ -110,6 +110,7 @@ def test_vanishing_gradients_relative_to_the_last_hidden_layer():
     (finding,) = r.vanishing_gradients(m, DEFAULT)
     assert finding.severity == "error" and finding.layers == [0]
     assert "relative to layer 1's is layer 0 1.0e-03" in finding.message
+    assert finding.message.startswith("the vanishing gradient problem")
     assert r.vanishing_gradients(measured(layer(0, signal=2e-3), layer(1, signal=0.1),
                                           layer(2)), DEFAULT) == []
     # Without a gradient the signals say nothing more: no_gradient is the finding.

@@ -21,8 +21,13 @@ if TYPE_CHECKING:
     from ..network import Network
     from ..optimizers import Optimizer
 
-#: lr_find ignores this many first steps (at most a tenth) when it looks for the steepest slope.
+#: lr_find ignores this many first steps (at most a tenth) when it looks for the minimum.
 SKIP_START = 10
+#: The suggestion: where the smoothed loss has come this share of the way down from
+#: its start to its minimum.
+VALLEY = 0.6
+#: Until the loss diverges, the range goes on past ``stop``, up to this many times it.
+EXTEND = 1e3
 
 
 @dataclass
@@ -31,7 +36,8 @@ class LRFindResult:
     that was then stepped with ``learning_rates[i]``; ``smoothed`` its
     exponential moving average; ``suggestion`` the suggested rate (see
     :func:`lr_find`); ``min_loss_rate`` the rate at the smoothed minimum (the
-    first ``SKIP_START`` steps aside)."""
+    first ``SKIP_START`` steps aside); ``stopped_early`` whether the loss diverged
+    (the range stops there)."""
 
     learning_rates: np.ndarray
     losses: np.ndarray
@@ -43,12 +49,13 @@ class LRFindResult:
     def __str__(self) -> str:
         lines = [f"learning-rate range test: {len(self.learning_rates)} steps from "
                  f"{self.learning_rates[0]:.3g} to {self.learning_rates[-1]:.3g}"
-                 + (" (stopped early: the loss exploded)" if self.stopped_early else "")]
+                 + (" (where the loss diverged)" if self.stopped_early else
+                    " (the loss never diverged)")]
         lowest = float(self.smoothed[np.searchsorted(self.learning_rates, self.min_loss_rate)])
         lines.append(f"lowest smoothed loss {lowest:.4g} at learning rate "
                      f"{self.min_loss_rate:.3g}")
         lines.append(f"suggested learning rate: {self.suggestion:.3g} (where the smoothed loss "
-                     "falls fastest)")
+                     f"has come {VALLEY:.0%} of the way down to its lowest)")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,8 +77,10 @@ class LRFindResult:
         # Once the loss explodes it would squash the interesting part of the curve.
         lowest = int(np.argmin(self.smoothed))
         top = 1.25 * float(np.max(self.smoothed[: lowest + 1]))
+        low = float(min(self.losses.min(), self.smoothed.min()))
         if float(np.max(self.losses)) > top:
             axis.set_ylim(top=top)
+        axis.set_ylim(bottom=low - 0.05 * (min(top, float(np.max(self.losses))) - low))
         axis.set_xscale("log")
         axis.set_xlabel("learning rate")
         axis.set_ylabel("loss")
@@ -96,20 +105,22 @@ def lr_find(
 ) -> LRFindResult:
     """The learning-rate range test, on a copy of ``net`` (left unchanged).
 
-    ``steps`` optimiser steps on mini-batches of ``batch_size`` rows of ``X``
-    ``(n_samples, sizes[0])`` (shuffled with ``seed``), the learning rate
-    rising exponentially from ``start`` to ``stop``. The optimiser is
-    ``optimizer``, else a fresh one of the network's kind, else SGD. The run
-    stops early once the smoothed loss exceeds ``diverge`` times its minimum or
-    is NaN.
+    Optimiser steps on mini-batches of ``batch_size`` rows of ``X``
+    ``(n_samples, sizes[0])`` (shuffled with ``seed``), the learning rate rising
+    exponentially from ``start``, ``steps`` steps to reach ``stop``; the optimiser
+    is ``optimizer``, else a fresh one of the network's kind, else SGD. The run
+    stops once the smoothed loss (an exponential moving average with factor
+    ``smoothing``, bias-corrected) exceeds ``diverge`` times its minimum or the
+    loss is NaN; until then it goes on past ``stop`` at the same pace, up to
+    ``EXTEND`` times ``stop``, so the whole valley and the divergence beyond it
+    are seen.
 
-    The suggestion is the rate where the smoothed loss (an exponential moving
-    average with factor ``smoothing``, bias-corrected) falls fastest against
-    ``log(lr)``, looking only strictly before its minimum and after the first
-    ``SKIP_START`` steps (at most a tenth; the minimum is looked for after them
-    too): there the rate is large enough to make progress and still well below
-    the point of divergence. With too few points before the minimum it is a
-    tenth of the minimum's rate, but never below ``start``.
+    The suggestion is the rate at which the smoothed loss has come ``VALLEY``
+    (60 %) of the way down from its start to its minimum (the first
+    ``SKIP_START`` steps, at most a tenth, aside): large enough to make progress,
+    well below the rates where the loss turns up. On the problems in the tests
+    (classification and regression, SGD, momentum and Adam) five epochs at the
+    suggestion reach a loss within 2.5 times that of the best rate on a grid.
     """
     start, stop = positive_number(start, "start"), positive_number(stop, "stop")
     if start >= stop:
@@ -120,7 +131,9 @@ def lr_find(
     X, Y = prepared(net, X, y)
     work = net.copy()
     chosen = optimizer_for(net, optimizer, start)
-    rates = np.geomspace(start, stop, steps)
+    growth = (stop / start) ** (1 / (steps - 1))
+    last = steps - 1 + math.ceil(math.log(EXTEND) / math.log(growth))
+    rates = start * growth ** np.arange(last + 1)
     batches = _batches(len(X), batch_size, np.random.default_rng(seed))
 
     losses: list[float] = []
@@ -159,12 +172,9 @@ def _suggest(rates: np.ndarray, smoothed: np.ndarray) -> tuple[float, float]:
     """(suggestion, rate of the smoothed minimum) for ``rates`` and ``smoothed``
     ``(n,)``; see :func:`lr_find`. Both lie within ``[rates[0], rates[-1]]``."""
     # The first points are single noisy batches (the average has barely started):
-    # neither the minimum nor the steepest slope is looked for among them.
+    # neither the minimum nor the start of the valley is looked for among them.
     skip = min(SKIP_START, len(rates) // 10)
     lowest = skip + int(np.argmin(smoothed[skip:]))
-    best = float(rates[lowest])
-    if lowest - skip < 3:
-        return max(best / 10, float(rates[0])), best
-    slopes = np.gradient(smoothed[skip : lowest + 1], np.log(rates[skip : lowest + 1]))
-    # slopes[-1] is the minimum's own point: the suggestion lies strictly before it.
-    return float(rates[skip + int(np.argmin(slopes[:-1]))]), best
+    target = smoothed[skip] - VALLEY * (smoothed[skip] - smoothed[lowest])
+    reached = skip + int(np.argmax(smoothed[skip : lowest + 1] <= target))
+    return float(rates[reached]), float(rates[lowest])

@@ -130,8 +130,9 @@ def no_gradient(m: Measurement, t: Thresholds) -> list[Finding]:
     return [Finding(
         "no_gradient", "error",
         "no gradient reaches the weights (the largest |dW|/|W| is "
-        f"{max(s.grad_ratio for s in m.layers):.1e}): the network cannot learn "
-        "(saturated units or dead ReLUs block the backward phase)",
+        f"{max(s.grad_ratio for s in m.layers):.1e}): the vanishing gradient problem at "
+        "its extreme, the network cannot learn (saturated units or dead ReLUs block the "
+        "backward phase)",
         "keep weighted sums small: Sigmoid(c=0.01), leaky_relu with He init, or Glorot init",
         [s.index for s in m.layers])]
 
@@ -165,7 +166,7 @@ def vanishing_gradients(m: Measurement, t: Thresholds) -> list[Finding]:
                      for s in vanishing)
     return [Finding(
         "vanishing_gradients", "error",
-        f"vanishing gradients: the error signal (rms psi) relative to layer "
+        f"the vanishing gradient problem: the error signal (rms psi) relative to layer "
         f"{last.index}'s is {what}, so the early layers barely learn",
         "use leaky_relu (or relu) with He init, or a sigmoid with a slope c "
         "(Sigmoid(c=0.01)); fewer layers",
