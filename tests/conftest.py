@@ -121,3 +121,19 @@ def trained() -> tuple[Network, np.ndarray, np.ndarray]:
     net = _three_classes()
     net.fit(X, y, epochs=2, batch_size=4, optimizer="adam", learning_rate=0.01)
     return net, X, y
+
+
+@pytest.fixture(autouse=True)
+def _registries_restored():
+    """Whatever a test registers (steepest.register) is forgotten after it."""
+    from steepest.activations import ACTIVATIONS
+    from steepest.initializers import INITIALIZERS
+    from steepest.losses import LOSSES
+    from steepest.optimizers import OPTIMIZERS, SCHEDULES
+
+    registries = (ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES)
+    saved = [dict(r._classes) for r in registries]
+    yield
+    for registry, classes in zip(registries, saved, strict=True):
+        registry._classes.clear()
+        registry._classes.update(classes)
