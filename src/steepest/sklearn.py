@@ -138,6 +138,10 @@ class _NetworkEstimator(BaseEstimator):
             epochs=epochs,
             validation_fraction=self._validation_split(X.shape[0]) if early else 0.0,
         )
+        if epochs != self.epochs and self.schedule is not None:
+            # partial_fit trains one epoch at a time: a schedule left open (cosine) spans
+            # ``epochs`` all the same.
+            config = config.replace(schedule=get_schedule(self.schedule).over(self.epochs))
         if fresh:
             self.network_ = self._build(config, X.shape[1])
         else:
@@ -154,18 +158,13 @@ class _NetworkEstimator(BaseEstimator):
     def _config(self, fresh: bool) -> TrainingConfig:
         """The parameters as a :class:`~steepest.config.TrainingConfig`, scikit-learn's
         names mapped through :data:`~steepest.config.ALIASES`. The seed is drawn
-        from a ``RandomState`` only for a new network. A schedule whose length is
-        left open (``"cosine"``) spans ``epochs``, also when ``partial_fit``
-        trains one epoch at a time."""
-        schedule = self.schedule
-        if schedule is not None:
-            schedule = get_schedule(schedule).over(self.epochs)
+        from a ``RandomState`` only for a new network."""
         return TrainingConfig.from_settings({
             "hidden_layer_sizes": _hidden_sizes(self.hidden_layer_sizes),
             "activation": self.activation, "init": self.init, "dropout": self.dropout,
             "seed": _seed(self.random_state) if fresh else None, "dtype": self.dtype,
             "epochs": self.epochs, "batch_size": self.batch_size, "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate, "schedule": schedule, "l2": self.l2,
+            "learning_rate": self.learning_rate, "schedule": self.schedule, "l2": self.l2,
             "clip_norm": self.clip_norm, "shuffle": self.shuffle,
         })
 
