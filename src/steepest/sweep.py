@@ -139,7 +139,8 @@ def sweep(
       by accuracy, else a :class:`~steepest.sklearn.NetworkRegressor` scored by R².
     - ``config``: what the grid does not vary, as a
       :class:`~steepest.config.TrainingConfig` (``steepest sweep`` passes what
-      ``steepest train`` would use for the data); None: the estimators' defaults.
+      ``steepest train`` would use for the data; its ``loss`` None leaves the loss
+      to the estimator, by the targets); None: the estimators' defaults.
     - ``fixed``: other estimator parameters, the same for every candidate, over
       ``config``'s (``{"epochs": 20, "random_state": 0}``).
     - ``cv``: stratified folds for classes, plain folds otherwise.
