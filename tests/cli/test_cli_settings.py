@@ -11,7 +11,8 @@ from cli_helpers import README
 from steepest.augment import ImageAugmenter
 from steepest.cli import build_parser
 from steepest.cli.commands.train import RUN_OPTIONS
-from steepest.cli.options import given
+from steepest.cli.data import data_kind
+from steepest.cli.options import options_given
 from steepest.cli.settings import (
     COMMON_DEFAULTS,
     DEFAULTS,
@@ -27,7 +28,7 @@ from steepest.errors import ConfigError
 def settings_for(*argv: str):
     """What ``steepest train ARGV...`` resolves to."""
     args = build_parser().parse_args(["train", *argv])
-    return resolve_run(given(args, RUN_OPTIONS), args.preset)
+    return resolve_run(options_given(args, RUN_OPTIONS), args.preset)
 
 
 def test_each_layer_overrides_the_one_before():
@@ -67,8 +68,9 @@ def test_the_result_is_a_training_config_with_the_cli_names_mapped():
 
 
 def test_csv_files_share_one_entry_of_defaults():
+    assert data_kind("some/table.CSV") == "csv" and data_kind("moons") == "moons"
     plan = resolve_run({"data": "some/table.CSV"})
-    assert plan.kind == "csv" and plan.config.layers == tuple(DEFAULTS["csv"]["layers"])
+    assert plan.config.layers == tuple(DEFAULTS["csv"]["layers"])
 
 
 def test_resolve_run_refuses_what_it_cannot_run():

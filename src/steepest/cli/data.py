@@ -21,6 +21,11 @@ NAMED_DATA = ("digits", "mnist", "fashion-mnist", "xor", "spirals", "moons", "ci
 MAX_CSV_CLASSES = 50
 
 
+def data_kind(spec: str) -> str:
+    """``"csv"`` for a ``PATH.csv``, else the dataset's name (``spec`` itself)."""
+    return "csv" if spec.lower().endswith(".csv") else spec
+
+
 @dataclass
 class Data:
     """A dataset ready for the network: ``X_train`` ``(n_train, n_features)``,
@@ -60,7 +65,7 @@ def load_data(spec: str, data_dir: str | None, seed: int = 0, target: str | None
         X, y = getattr(datasets, spec)(n_samples=1000, seed=seed)
         X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, 0.25, seed=seed)
         return Data(spec, X_train, y_train, X_test, y_test, [str(c) for c in np.unique(y)])
-    if spec.lower().endswith(".csv"):
+    if data_kind(spec) == "csv":
         return _load_csv_split(Path(spec), seed, target, one_hot, standardize)
     raise ConfigError(f"unknown --data {spec!r}; expected one of {', '.join(NAMED_DATA)} or a "
                       "PATH.csv")
@@ -125,7 +130,7 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     meta = net.metadata
     seed = int(meta.get("seed", 0))
     csv_info = meta.get("csv")
-    if csv_info is not None and spec.lower().endswith(".csv"):
+    if csv_info is not None and data_kind(spec) == "csv":
         header, rows = read_csv_rows(spec)
         schema = TableSchema.from_dict(csv_info["schema"])
         y, _, test, _ = _csv_split(header, rows, csv_info["target"], seed, spec,
@@ -143,10 +148,10 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
 
 def data_name(spec: str) -> str:
     """How a model file records its dataset: the name, or a CSV file's full path."""
-    return str(Path(spec).resolve()) if spec.lower().endswith(".csv") else spec
+    return str(Path(spec).resolve()) if data_kind(spec) == "csv" else spec
 
 
 def default_model_path(spec: str, suffix: str = "model") -> Path:
     """``DATA-model.npz``: the dataset's name, or a CSV file's stem, then ``suffix``."""
-    stem = Path(spec).stem if spec.lower().endswith(".csv") else spec
+    stem = Path(spec).stem if data_kind(spec) == "csv" else spec
     return Path(f"{stem}-{suffix}.npz")

@@ -43,7 +43,7 @@ COMMON_TEXTS = {
     "one_hot": "default: none",
     "standardize": "default: off",
     "loss": "default: cross_entropy for classes, mse for a numeric target",
-    "init": "default: he for the ReLU family, else glorot",
+    "init": "default: the activation's own: he for the ReLU family, else glorot",
     "json": "default: off",
     "plots": "default: none",
 }
@@ -61,9 +61,11 @@ class Defaults:
     presets: bool = False  # a preset may set the training options
 
     def value(self, dest: str) -> Any:
+        """What argparse fills in when option ``dest`` is not given."""
         return self.values.get(dest)
 
     def text(self, dest: str) -> str:
+        """How the help of option ``dest`` states its default."""
         if dest in self.texts:
             return self.texts[dest]
         if dest in self.values:
@@ -185,6 +187,6 @@ def add_output_options(parser: argparse.ArgumentParser, defaults: Defaults, *,
     add_group(parser, "output", dests, defaults)
 
 
-def given(args: argparse.Namespace, dests: tuple[str, ...]) -> dict[str, Any]:
+def options_given(args: argparse.Namespace, dests: tuple[str, ...]) -> dict[str, Any]:
     """The options ``dests`` as given on the command line (None: not given)."""
     return {dest: getattr(args, dest) for dest in dests}

@@ -19,6 +19,7 @@ from ..augment import ImageAugmenter
 from ..config import TrainingConfig
 from ..errors import ConfigError
 from ..losses import get_loss
+from .data import data_kind
 
 #: Per dataset: the network and training a new user gets with no options
 #: (``csv``: any CSV file). Option names as on the command line.
@@ -76,11 +77,6 @@ class RunSettings:
     select: str = "loss"
     preset: str | None = None
 
-    @property
-    def kind(self) -> str:
-        """The dataset's entry in :data:`DEFAULTS`: its name, or ``"csv"``."""
-        return data_kind(self.data)
-
     def config_for(self, classification: bool) -> TrainingConfig:
         """The configuration with the loss and output layer the targets need:
         unless a loss was asked for, cross-entropy for classes and mean squared
@@ -92,11 +88,6 @@ class RunSettings:
         else:
             output = "sigmoid" if classification else "identity"
         return self.config.replace(loss=loss, output_activation=output)
-
-
-def data_kind(spec: str) -> str:
-    """``"csv"`` for a ``PATH.csv``, else the dataset's name."""
-    return "csv" if spec.lower().endswith(".csv") else spec
 
 
 def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSettings:

@@ -11,8 +11,13 @@ from typing import Any
 from ...errors import ConfigError
 from ...network import Network
 from ..data import Data, data_for_model, load_data, saved_model
-from ..options import Defaults, add_data_options, add_network_options, add_training_options
-from ..options import given as given_options
+from ..options import (
+    Defaults,
+    add_data_options,
+    add_network_options,
+    add_training_options,
+    options_given,
+)
 from ..settings import default_text, resolve_run
 
 #: The flags that build a new network; with a MODEL they are refused.
@@ -63,7 +68,7 @@ def examined(args: argparse.Namespace) -> Examined:
                               f"the model file {args.model}")
         net, spec = saved_model(args.model, args.data)
         return Examined(net, data_for_model(net, spec, args.data_dir), args.optimizer, args.lr)
-    plan = resolve_run(given_options(args, ("data", *NETWORK_OPTIONS, "seed", "optimizer",
+    plan = resolve_run(options_given(args, ("data", *NETWORK_OPTIONS, "seed", "optimizer",
                                             "lr")))
     data = load_data(plan.data, args.data_dir, plan.config.seed)
     config = plan.config_for(data.classes is not None).replace(dropout=0.0)

@@ -28,7 +28,7 @@ from ..options import (
     add_option,
     add_output_options,
     argument_type,
-    given,
+    options_given,
 )
 from ..settings import resolve_run
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     grid = parse_grid(args.grid)
     if args.scheduler and args.backend != "dask":
         raise ConfigError("--scheduler needs --backend dask")
-    plan = resolve_run(given(args, ("data", "epochs", "seed")))
+    plan = resolve_run(options_given(args, ("data", "epochs", "seed")))
     data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
                      names_list(args.one_hot), args.standardize)
     out = Path(args.out) if args.out else default_model_path(plan.data, "sweep-model")

@@ -24,7 +24,7 @@ from ..options import (
     add_output_options,
     add_training_options,
     argument_type,
-    given,
+    options_given,
 )
 from ..settings import PRESETS, RunSettings, make_augmenter, resolve_run
 
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    plan = resolve_run(given(args, RUN_OPTIONS), args.preset)
+    plan = resolve_run(options_given(args, RUN_OPTIONS), args.preset)
     data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
                      names_list(args.one_hot), args.standardize)
     augment = make_augmenter(plan.augment, data.info.get("image", {}).get("shape"))
