@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import io
+from pathlib import Path
 
 import pytest
 from cli_helpers import assert_user_error, run
@@ -90,3 +92,32 @@ def test_command_line_errors(tmp_path):
 def test_activation_with_parameters_is_accepted_by_every_command(command):
     args = build_parser().parse_args([command, "--activation", "sigmoid(c=0.01)"])
     assert args.activation == "sigmoid(c=0.01)"
+
+
+SRC = Path(steepest.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a source file imports, relative ones resolved within steepest."""
+    package = ["steepest", *path.parent.relative_to(SRC).parts]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found |= {module, *(f"{module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def test_nothing_below_the_command_line_imports_it():
+    for path in SRC.rglob("*.py"):
+        inside = path.is_relative_to(SRC / "cli") or path == SRC / "__main__.py"
+        if not inside:
+            assert not any(m == "steepest.cli" or m.startswith("steepest.cli.")
+                           for m in _imports(path)), path
+    above = ("steepest.cli", "steepest.plots", "steepest.diagnose", "steepest.doctor",
+             "steepest.sklearn", "steepest.sweep")
+    parsing = _imports(SRC / "_parsing.py")
+    assert not any(m.startswith(above) for m in parsing), parsing
