@@ -303,6 +303,18 @@ def test_estimator_cosine_schedule_follows_epochs():
         assert all(v > 0 for v in lr[:-1])
 
 
+def test_partial_fit_cosine_schedule_spans_epochs():
+    """partial_fit trains one epoch per call; the cosine still runs over ``epochs``."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    clf = NetworkClassifier(hidden_layer_sizes=(4,), schedule="cosine", epochs=4,
+                            batch_size=None, random_state=0)
+    for _ in range(4):
+        clf.partial_fit(X, y, classes=[0, 1])
+    lr = np.array(clf.network_.history["lr"]) / 1e-3
+    np.testing.assert_allclose(lr, [1.0, 0.853553, 0.5, 0.146447], rtol=1e-5)
+
+
 def test_early_stopping_on_tiny_data_holds_out_one_row():
     X = np.arange(10.0).reshape(5, 2)
     y = np.array([0, 1, 0, 1, 0])

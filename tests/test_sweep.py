@@ -1,41 +1,23 @@
-"""steepest.sweep and `steepest sweep`: grid parsing, GridSearchCV through joblib on
-loky and on a real dask.distributed LocalCluster (worker processes on this machine)."""
+"""steepest.sweep: grid parsing, GridSearchCV through joblib on loky and on a real
+dask.distributed LocalCluster (worker processes on this machine). The command,
+`steepest sweep`, is tested in tests/cli/test_cli_sweep.py."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import steepest
-from steepest.cli import main
-from steepest.datasets import moons, train_test_split
+from steepest.config import TrainingConfig
+from steepest.datasets import moons
 from steepest.errors import ConfigError
-from steepest.sklearn import NetworkClassifier
-from steepest.sweep import format_table, format_value, parse_grid, sweep
+from steepest.sklearn import NetworkClassifier, estimator_params, parameter_name
+from steepest.sweep import estimator_grid, format_table, format_value, parse_grid, sweep
 
-ENV = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                    "MKL_NUM_THREADS": "1"}
 GRID = "layers=8;16,8 lr=1e-3;1e-2"
 FIXED = {"epochs": 5, "random_state": 0}
-
-
-def run(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "steepest.cli", *map(str, args)], cwd=cwd,
-                          env=ENV, capture_output=True, text=True, timeout=300, check=False)
-
-
-def run_json(*args: object, cwd: Path) -> dict:
-    result = run(*args, "--json", cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("\n") == 1, result.stdout
-    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -161,136 +143,35 @@ def test_dask_cluster_runs_the_fits_in_its_worker_processes(data):
     assert [c.mean_score for c in result.candidates] == [c.mean_score for c in loky.candidates]
 
 
-# ---------------------------------------------------------------------- command line
+# ---------------------------------------------------------------------- one configuration
 
 
-def check_saved_model(report: dict, tmp_path: Path) -> None:
-    net = steepest.load(report["model"])
-    assert Path(report["model"]) == (tmp_path / "best.npz").resolve()
-    assert net.metadata["sweep"]["best"] == " ".join(
-        f"{k}={v}" for k, v in report["best_params"].items())
-    assert net.metadata["classes"] == ["0", "1"]
-    (X, y) = moons(n_samples=1000, seed=0)
-    _, X_test, _, y_test = train_test_split(X, y, 0.25, seed=0)
-    accuracy = float((net.predict_classes(X_test) == y_test).mean())
-    assert accuracy == pytest.approx(report["test_accuracy"])
+def test_grid_names_map_through_the_configuration_s_aliases():
+    grid = parse_grid("layers=8;16 lr=1e-3 batch-size=0 dropout=0.1")
+    assert estimator_grid(grid) == {"hidden_layer_sizes": [(8,), (16,)],
+                                    "learning_rate": [1e-3], "batch_size": [None],
+                                    "dropout": [0.1]}
+    assert [parameter_name(name) for name in ("layers", "lr", "val_split", "seed", "l2")] == [
+        "hidden_layer_sizes", "learning_rate", "validation_fraction", "random_state", "l2"]
 
 
-@pytest.fixture(scope="module")
-def loky_report(tmp_path_factory) -> tuple[dict, Path]:
-    folder = tmp_path_factory.mktemp("loky")
-    return run_json("sweep", "--data", "moons", "--grid", GRID, "--epochs", 5, "--cv", 2,
-                    "--jobs", 2, "--out", "best.npz", cwd=folder), folder
+def test_parts_with_parameters_in_a_grid():
+    grid = parse_grid("activation=sigmoid(c=0.01);relu optimizer=adam(beta1=0.8)")
+    assert grid == {"activation": ["sigmoid(c=0.01)", "relu"], "optimizer": ["adam(beta1=0.8)"]}
+    with pytest.raises(ConfigError, match=r"activation value 'sigmoid\(c=-1\)' is not one of "
+                       r"identity.*c must be a positive number"):
+        parse_grid("activation=sigmoid(c=-1)")
 
 
-def test_cli_sweep_loky(loky_report):
-    report, folder = loky_report
-    assert report["backend"] == "loky" and report["scoring"] == "accuracy"
-    candidates = report["candidates"]
-    assert len(candidates) == 4
-    assert {tuple(c["params"].items()) for c in candidates} == {
-        (("layers", layers), ("lr", lr)) for layers in ("8", "16,8") for lr in ("0.001", "0.01")}
-    scores = [c["mean_score"] for c in candidates]
-    assert scores == sorted(scores, reverse=True) and report["best_score"] == scores[0]
-    # A dict in the grid's names and notation, as every candidate's params.
-    assert report["best_params"] == candidates[0]["params"]
-    check_saved_model(report, folder)
-
-
-def test_cli_sweep_on_a_local_dask_cluster(tmp_path, loky_report):
-    pytest.importorskip("distributed")
-    report = run_json("sweep", "--data", "moons", "--grid", GRID, "--epochs", 5, "--cv", 2,
-                      "--backend", "dask", "--workers", 2, "--out", "best.npz", cwd=tmp_path)
-    assert report["backend"] == "dask"
-    # The same fits, seeded the same way: Dask changes where they run, not what they give.
-    assert report["candidates"] == [
-        c | {"fit_seconds": d["fit_seconds"]}
-        for c, d in zip(loky_report[0]["candidates"], report["candidates"], strict=True)]
-    check_saved_model(report, tmp_path)
-
-
-def test_cli_sweep_human_output(tmp_path):
-    result = run("sweep", "--data", "xor", "--grid", "lr=0.05;0.5", "--epochs", 50, "--cv", 2,
-                 "--jobs", 1, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0] == "data: xor (4 train / 4 test rows, 2 features)"
-    assert lines[1] == ("sweep: 2 candidates x 2 folds = 4 fits, backend loky on this "
-                        "machine")
-    assert lines[2].split() == ["rank", "mean", "accuracy", "std", "fit", "s", "lr"]
-    assert lines[-2].startswith("best: lr=")
-    assert lines[-1] == f"model saved to {(tmp_path / 'xor-sweep-model.npz').resolve()}"
-
-
-@pytest.mark.parametrize(("args", "message"), [
-    (["--grid", "units=4"], "grid: unknown name 'units'"),
-    (["--grid", "lr=0.1", "--scheduler", "tcp://localhost:8786"],
-     "--scheduler needs --backend dask"),
-    (["--grid", "lr=0.1", "--out", "missing/model.npz"], "folder missing does not exist"),
-    (["--grid", "lr=0.1", "--cv", "1"], "argument --cv: must be >= 2"),
-])
-def test_cli_sweep_user_errors_are_one_line(tmp_path, args, message):
-    result = run("sweep", "--data", "xor", *args, cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
-    assert message in result.stderr
-
-
-# ---------------------------------------------------------------------- command line, in process
-# (from the review of issue 6)
-
-
-def cli(args, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_sweep_bad_scheduler_address_is_one_line(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("distributed")
-    code, _, err = cli(["sweep", "--data", "moons", "--grid", "lr=1e-2", "--backend", "dask",
-                        "--scheduler", "notanaddress", "--json"], tmp_path, monkeypatch, capsys)
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1
-    assert "cannot connect to the Dask scheduler at 'notanaddress'" in err
-
-
-def test_sweep_too_many_folds_is_one_line(tmp_path, monkeypatch, capsys):
-    # xor: 4 training rows, 2 of each class; the default --cv is 3.
-    code, _, err = cli(["sweep", "--data", "xor", "--grid", "lr=1e-2", "--jobs", 1, "--json"],
-                       tmp_path, monkeypatch, capsys)
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1
-    assert "cv=3 stratified folds need at least 3 rows of every class; class 0 has 2" in err
-
-
-@pytest.mark.parametrize(("grid", "message"), [
-    ("layers=8;;16", "layers value ''"),
-    ("lr=0", "lr value '0'"),
-    ("layers=8 layers=16", "given twice"),
-    ("", "grid: empty"),
-])
-def test_sweep_bad_grid_is_one_line(tmp_path, monkeypatch, capsys, grid, message):
-    code, _, err = cli(["sweep", "--data", "moons", "--grid", grid], tmp_path, monkeypatch,
-                       capsys)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err
-
-
-def test_sweep_table_sorted_and_model_loads_and_evaluates(tmp_path, monkeypatch, capsys):
-    code, out, _ = cli(["sweep", "--data", "moons", "--grid", "layers=4;8 lr=1e-3;1e-2",
-                        "--epochs", 3, "--cv", 2, "--jobs", 1, "--json"],
-                       tmp_path, monkeypatch, capsys)
-    assert code == 0
-    report = json.loads(out)
-    scores = [c["mean_score"] for c in report["candidates"]]
-    assert scores == sorted(scores, reverse=True)
-    assert [c["rank"] for c in report["candidates"]] == [1, 2, 3, 4]
-    assert set(report["best_params"]) == {"layers", "lr"}
-    net = steepest.load(report["model"])
-    assert net.sizes[0] == 2 and net.sizes[-1] == 2
-    assert net.sizes[1:-1] == [int(report["best_params"]["layers"])]
-    assert net.metadata["classes"] == ["0", "1"]
-    code, out, _ = cli(["evaluate", report["model"], "--json"], tmp_path, monkeypatch, capsys)
-    assert code == 0
-    assert json.loads(out)["accuracy"] == pytest.approx(report["test_accuracy"])
+def test_what_the_grid_does_not_vary_comes_from_the_config(data):
+    X, y = data
+    config = TrainingConfig(layers=(3,), activation="tanh", loss=None, epochs=2,
+                            batch_size=None, optimizer="sgd", learning_rate=0.1, seed=0)
+    assert estimator_params(config)["hidden_layer_sizes"] == (3,)
+    assert "loss" not in estimator_params(config)  # left to the estimator, by its targets
+    assert estimator_params(config.replace(loss="mse"))["loss"] == "mse"
+    result = sweep(X, y, "l2=0;1e-4", config=config, fixed={"epochs": 3}, cv=2, n_jobs=1)
+    net = result.best.network_
+    assert net.sizes == [2, 3, 2] and net.activations[0].name == "tanh"
+    assert net.optimizer.name == "sgd" and net.optimizer.learning_rate == 0.1
+    assert net.epochs_trained == 3 and net.optimizer.steps == 3  # fixed over config

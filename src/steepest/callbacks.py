@@ -50,7 +50,69 @@ class Callback:
         """Called once after the last epoch, also when training stopped early."""
 
 
-class EarlyStopping(Callback):
+class BestWeights(Callback):
+    """Keep a copy of the weights of the best epoch so far.
+
+    ``monitor`` is a key of the logs, by default ``val_loss``; ``mode`` is
+    ``"min"``, ``"max"`` or ``"auto"`` (max for accuracies, else min). An epoch
+    is better when its figure beats the best by more than ``min_delta``, or,
+    with ``tie_break`` (another key of the logs, lower is better), when it
+    equals the best and its ``tie_break`` figure is lower. After each epoch,
+    ``best`` and ``best_epoch`` (None before the first better epoch) tell which
+    it was; :meth:`restore` puts its weights back. With ``keep_weights=False``
+    only the figures are tracked.
+    """
+
+    def __init__(self, monitor: str = "val_loss", mode: str = "auto", min_delta: float = 0.0,
+                 tie_break: str | None = None, keep_weights: bool = True) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ConfigError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.monitor = monitor
+        self.min_delta = float(min_delta)
+        self.maximize = mode == "max" or (mode == "auto" and "accuracy" in monitor)
+        self.tie_break = tie_break
+        self.keep_weights = keep_weights
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        self.best = -math.inf if self.maximize else math.inf
+        self.best_epoch: int | None = None
+        self._best_tie = math.inf
+        self._best_params: np.ndarray | None = None
+
+    def improved(self, logs: dict[str, float]) -> bool:
+        """Whether the epoch of ``logs`` beats the best so far."""
+        value = logs[self.monitor]
+        if self.maximize:
+            better = value > self.best + self.min_delta
+        else:
+            better = value < self.best - self.min_delta
+        tied = (self.tie_break is not None and value == self.best
+                and logs[self.tie_break] < self._best_tie)
+        return better or tied
+
+    def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
+        self.record(net, epoch, logs)
+
+    def record(self, net: Network, epoch: int, logs: dict[str, float]) -> bool:
+        """Keep this epoch if it is the best so far; returns whether it was."""
+        if not self.improved(logs):
+            return False
+        self.best, self.best_epoch = logs[self.monitor], epoch
+        if self.tie_break is not None:
+            self._best_tie = logs[self.tie_break]
+        if self.keep_weights:
+            self._best_params = net.params.copy()
+        return True
+
+    def restore(self, net: Network) -> bool:
+        """Put the best epoch's weights back into ``net``; False if there are none."""
+        if self._best_params is None:
+            return False
+        net.params[...] = self._best_params
+        return True
+
+
+class EarlyStopping(BestWeights):
     """Stop when a figure has not improved for ``patience`` epochs.
 
     ``monitor`` is a key of the logs, by default ``val_loss``; ``mode`` is
@@ -69,14 +131,10 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = True,
     ) -> None:
-        if mode not in ("auto", "min", "max"):
-            raise ConfigError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if int(patience) < 0 or float(min_delta) < 0:
+        super().__init__(monitor, mode, min_delta, keep_weights=restore_best_weights)
+        if int(patience) < 0 or self.min_delta < 0:
             raise ConfigError(f"patience and min_delta must be >= 0, got {patience}, {min_delta}")
-        self.monitor = monitor
         self.patience = int(patience)
-        self.min_delta = float(min_delta)
-        self.maximize = mode == "max" or (mode == "auto" and "accuracy" in monitor)
         self.restore_best_weights = restore_best_weights
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
@@ -86,23 +144,13 @@ class EarlyStopping(Callback):
                 f"EarlyStopping monitors {self.monitor!r}, but training reports only "
                 f"{metric_names}{hint}"
             )
-        self.best = -math.inf if self.maximize else math.inf
-        self.best_epoch: int | None = None
+        super().on_train_begin(net, metric_names)
         self.stopped_epoch: int | None = None
         self._wait = 0
-        self._best_params: np.ndarray | None = None
-
-    def _improved(self, value: float) -> bool:
-        if self.maximize:
-            return value > self.best + self.min_delta
-        return value < self.best - self.min_delta
 
     def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
-        value = logs[self.monitor]
-        if self._improved(value):
-            self.best, self.best_epoch, self._wait = value, epoch, 0
-            if self.restore_best_weights:
-                self._best_params = net.params.copy()
+        if self.record(net, epoch, logs):
+            self._wait = 0
             return
         self._wait += 1
         if self._wait >= self.patience:
@@ -110,8 +158,8 @@ class EarlyStopping(Callback):
             net.stop_training = True
 
     def on_train_end(self, net: Network) -> None:
-        if self.restore_best_weights and self._best_params is not None:
-            net.params[...] = self._best_params
+        if self.restore_best_weights:
+            self.restore(net)
 
 
 class ProgressBar(Callback):
@@ -122,23 +170,33 @@ class ProgressBar(Callback):
     The bar shows the running training loss and accuracy and, at the end of the
     epoch, the validation figures, compactly enough for an 80-column terminal.
     ``bar=True``/``False`` forces the choice; ``file`` redirects the output.
+    ``out`` and ``err`` stand in for standard output and standard error (a
+    program that writes to streams of its own, such as the command line run
+    in-process, passes them).
     """
 
-    def __init__(self, file: IO[str] | None = None, bar: bool | None = None) -> None:
+    def __init__(self, file: IO[str] | None = None, bar: bool | None = None, *,
+                 out: IO[str] | None = None, err: IO[str] | None = None) -> None:
         self.file = file
         self.bar = bar
+        self.out = out
+        self.err = err
         self._tqdm = None
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
-        use_bar = self.bar if self.bar is not None else _terminals_with_a_size()
+        out, err = self.out or sys.stdout, self.err or sys.stderr
+        use_bar = self.bar if self.bar is not None else _terminals_with_a_size(out, err)
         self._tqdm_class = _tqdm_class() if use_bar else None
+        # The bar goes with the messages, the lines with the output.
+        self._bar_file = self.file or err
+        self._line_file = self.file or out
 
     def on_epoch_begin(self, net: Network, epoch: int) -> None:
         self._started = time.perf_counter()
         if self._tqdm_class is not None:
             self._tqdm = self._tqdm_class(
                 total=self.params["steps"], desc=self._epoch_label(epoch), leave=True,
-                file=self.file or sys.stderr, bar_format="{desc} |{bar:8}| {elapsed}{postfix}",
+                file=self._bar_file, bar_format="{desc} |{bar:8}| {elapsed}{postfix}",
             )
 
     def on_batch_end(self, net: Network, step: int, logs: dict[str, float]) -> None:
@@ -156,7 +214,7 @@ class ProgressBar(Callback):
         print(
             f"{self._epoch_label(epoch)}  {_figures(logs, compact=False)}  lr {logs['lr']:.4g}  "
             f"({time.perf_counter() - self._started:.2f} s)",
-            file=self.file or sys.stdout, flush=True,
+            file=self._line_file, flush=True,
         )
 
     def _epoch_label(self, epoch: int) -> str:
@@ -169,12 +227,12 @@ class ProgressBar(Callback):
             self._tqdm = None
 
 
-def _terminals_with_a_size() -> bool:
+def _terminals_with_a_size(out: IO[str], err: IO[str]) -> bool:
     """Both outputs are terminals (so nothing is lost to a pipe) that report a
     size (some pseudo-terminals report 0 x 0, where tqdm draws nothing)."""
     try:
-        return (sys.stdout.isatty() and sys.stderr.isatty()
-                and os.get_terminal_size(sys.stderr.fileno()).columns > 0)
+        return (out.isatty() and err.isatty()
+                and os.get_terminal_size(err.fileno()).columns > 0)
     except (OSError, ValueError, AttributeError):
         return False
 

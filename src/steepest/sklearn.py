@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 
 from .callbacks import EarlyStopping
+from .config import ALIASES, TrainingConfig
 from .errors import ConfigError, DataError
 from .io import load
 from .network import Network
+from .optimizers import get_schedule
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -131,27 +133,40 @@ class _NetworkEstimator(BaseEstimator):
         Y = self._targets(y, reset=fresh, classes=classes)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if fresh:
-            self.network_ = self._build(X.shape[1])
         early = final and self.early_stopping
-        callbacks = [EarlyStopping("val_loss", patience=self.n_iter_no_change)] if early else []
-        # A fresh network takes the optimiser settings; a warm one keeps its optimiser
-        # (and its moments), so warm_start and partial_fit resume exactly.
-        schedule: Any = self.schedule
-        if schedule == "cosine":  # down to 0 at the last epoch, as `steepest train` does
-            schedule = {"name": "cosine", "epochs": self.epochs}
-        optimizer = {"optimizer": self.optimizer, "learning_rate": self.learning_rate,
-                     "schedule": schedule} if fresh else {}
-        self.network_.fit(
-            X, Y, epochs=epochs, batch_size=self.batch_size, l2=self.l2,
-            clip_norm=self.clip_norm,
-            validation_split=self._validation_split(X.shape[0]) if early else 0.0,
-            shuffle=self.shuffle, sample_weight=sample_weight, callbacks=callbacks,
-            verbose=self.verbose, **optimizer,
+        config = self._config(fresh).replace(
+            epochs=epochs,
+            validation_fraction=self._validation_split(X.shape[0]) if early else 0.0,
         )
+        if epochs != self.epochs and self.schedule is not None:
+            # partial_fit trains one epoch at a time: a schedule left open (cosine) spans
+            # ``epochs`` all the same.
+            config = config.replace(schedule=get_schedule(self.schedule).over(self.epochs))
+        if fresh:
+            self.network_ = self._build(config, X.shape[1])
+        else:
+            # A warm network keeps its optimiser (and its moments), so warm_start and
+            # partial_fit resume exactly.
+            config = config.replace(optimizer=None, learning_rate=None, schedule=None)
+        callbacks = [EarlyStopping("val_loss", patience=self.n_iter_no_change)] if early else []
+        self.network_.fit(X, Y, **config.fit_settings(), sample_weight=sample_weight,
+                          callbacks=callbacks, verbose=self.verbose)
         self.n_iter_ = self.network_.epochs_trained
         self.loss_curve_ = list(self.network_.history["loss"])
         return self
+
+    def _config(self, fresh: bool) -> TrainingConfig:
+        """The parameters as a :class:`~steepest.config.TrainingConfig`, scikit-learn's
+        names mapped through :data:`~steepest.config.ALIASES`. The seed is drawn
+        from a ``RandomState`` only for a new network."""
+        return TrainingConfig.from_settings({
+            "hidden_layer_sizes": _hidden_sizes(self.hidden_layer_sizes),
+            "activation": self.activation, "init": self.init, "dropout": self.dropout,
+            "seed": _seed(self.random_state) if fresh else None, "dtype": self.dtype,
+            "epochs": self.epochs, "batch_size": self.batch_size, "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate, "schedule": self.schedule, "l2": self.l2,
+            "clip_norm": self.clip_norm, "shuffle": self.shuffle,
+        })
 
     def _validation_split(self, n_samples: int) -> float:
         """The share of ``n_samples`` rows held out for early stopping:
@@ -169,12 +184,10 @@ class _NetworkEstimator(BaseEstimator):
         # Network.fit holds out round(n * split) rows: exactly n_val for this split.
         return n_val / n_samples
 
-    def _build(self, n_features: int) -> Network:
+    def _build(self, config: TrainingConfig, n_features: int) -> Network:
         n_outputs, output_activation, loss = self._head()
-        sizes = [n_features, *_hidden_sizes(self.hidden_layer_sizes), n_outputs]
-        net = Network(sizes, activation=self.activation, output_activation=output_activation,
-                      loss=loss, init=self.init, dropout=self.dropout,
-                      seed=_seed(self.random_state), dtype=self.dtype)
+        net = config.replace(output_activation=output_activation, loss=loss).network(
+            n_features, n_outputs)
         net.metadata = {"estimator": type(self).__name__}
         return net
 
@@ -356,8 +369,8 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
             return n_outputs, "softmax", "cross_entropy"
         return n_outputs, "sigmoid", self.loss
 
-    def _build(self, n_features: int) -> Network:
-        net = super()._build(n_features)
+    def _build(self, config: TrainingConfig, n_features: int) -> Network:
+        net = super()._build(config, n_features)
         # Saved with the network: `steepest predict` then names the classes.
         net.metadata["classes"] = [str(c) for c in self.classes_]
         return net
@@ -467,6 +480,37 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+# ---------------------------------------------------------------------- configurations
+
+#: The estimators' parameters that a TrainingConfig names otherwise (scikit-learn's
+#: name -> the configuration's); every other parameter has the configuration's name.
+CONFIG_NAMES: dict[str, str] = {
+    "hidden_layer_sizes": ALIASES["hidden_layer_sizes"],
+    "validation_fraction": ALIASES["validation_fraction"],
+    "random_state": "seed",
+}
+
+#: The settings of a TrainingConfig that an estimator takes as parameters. The output
+#: layer is the estimator's to choose, and it holds rows out only to stop early.
+TRANSFERRED = ("layers", "activation", "loss", "init", "dropout", "seed", "dtype", "epochs",
+               "batch_size", "optimizer", "learning_rate", "schedule", "l2", "clip_norm",
+               "shuffle")
+
+
+def parameter_name(setting: str) -> str:
+    """The estimators' parameter for a setting of a TrainingConfig, or one of its
+    aliases: ``"layers"`` -> ``"hidden_layer_sizes"``, ``"lr"`` -> ``"learning_rate"``."""
+    setting = ALIASES.get(setting, setting)
+    return next((param for param, name in CONFIG_NAMES.items() if name == setting), setting)
+
+
+def estimator_params(config: TrainingConfig) -> dict[str, Any]:
+    """The estimator parameters that make ``config``'s network and training, in
+    scikit-learn's names. A loss left open (None) stays the estimator's own."""
+    return {parameter_name(setting): getattr(config, setting) for setting in TRANSFERRED
+            if not (setting == "loss" and config.loss is None)}
 
 
 # ---------------------------------------------------------------------- helpers

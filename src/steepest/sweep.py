@@ -26,76 +26,26 @@ from typing import Any
 
 import numpy as np
 
+from . import _parsing
 from .activations import ACTIVATIONS
+from .config import TrainingConfig
 from .errors import ConfigError
 from .optimizers import OPTIMIZERS
 
 BACKENDS = ("loky", "dask")
 
-
-def _layers(text: str) -> tuple[int, ...]:
-    if text in ("none", "-"):
-        return ()
-    sizes = tuple(int(t) for t in text.split(","))
-    if any(n < 1 for n in sizes):
-        raise ValueError
-    return sizes
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 1:
-        raise ValueError
-    return value
-
-
-def _whole(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise ValueError
-        return value
-    return parse
-
-
-def _choice(names: list[str]) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if text not in names:
-            raise ValueError
-        return text
-    return parse
-
-
-def _batch_size(text: str) -> int | None:
-    return _whole(0)(text) or None  # 0 = full batch, as in `steepest train`
-
-
-#: Grid name -> (estimator parameter, parser, what a value must be).
-GRID_PARAMETERS: dict[str, tuple[str, Callable[[str], Any], str]] = {
-    "layers": ("hidden_layer_sizes", _layers, "hidden sizes such as 128,64 (or none)"),
-    "lr": ("learning_rate", _positive, "a number > 0"),
-    "epochs": ("epochs", _whole(1), "a whole number >= 1"),
-    "batch_size": ("batch_size", _batch_size, "a whole number >= 0 (0 = full batch)"),
-    "activation": ("activation", _choice(sorted(set(ACTIVATIONS) - {"softmax"})),
-                   f"one of {', '.join(sorted(set(ACTIVATIONS) - {'softmax'}))}"),
-    "optimizer": ("optimizer", _choice(sorted(OPTIMIZERS)),
-                  f"one of {', '.join(sorted(OPTIMIZERS))}"),
-    "l2": ("l2", _non_negative, "a number >= 0"),
-    "dropout": ("dropout", _fraction, "a rate in [0, 1)"),
+#: Grid name -> the parser of its values (whose ``requirement`` an error quotes). The
+#: names are settings of a :class:`~steepest.config.TrainingConfig` or their aliases
+#: (:data:`~steepest.config.ALIASES`): ``lr`` is ``learning_rate``.
+GRID_PARAMETERS: dict[str, Callable[[str], Any]] = {
+    "layers": _parsing.layer_sizes,
+    "lr": _parsing.positive_float,
+    "epochs": _parsing.positive_int,
+    "batch_size": _parsing.batch_size,
+    "activation": _parsing.PartSpec(ACTIVATIONS, hidden=True),
+    "optimizer": _parsing.PartSpec(OPTIMIZERS),
+    "l2": _parsing.non_negative_float,
+    "dropout": _parsing.rate,
 }
 
 
@@ -115,13 +65,7 @@ def parse_grid(text: str) -> dict[str, list[Any]]:
         if name in grid:
             raise ConfigError(f"grid: {name} is given twice; list its values once, "
                               "separated by ';'")
-        _, parse, requirement = GRID_PARAMETERS[name]
-        parsed = []
-        for value in values.split(";"):
-            try:
-                parsed.append(parse(value.strip()))
-            except ValueError:
-                raise ConfigError(f"grid: {name} value {value!r} is not {requirement}") from None
+        parsed = [_grid_value(name, value) for value in values.split(";")]
         if len(set(parsed)) != len(parsed):
             raise ConfigError(f"grid: {name} lists a value twice: {values!r}")
         grid[name] = parsed
@@ -130,9 +74,24 @@ def parse_grid(text: str) -> dict[str, list[Any]]:
     return grid
 
 
+def _grid_value(name: str, text: str) -> Any:
+    """One value of the grid's ``name``; a ConfigError says what it must be (and, for
+    a part with parameters, what is wrong with them)."""
+    parse = GRID_PARAMETERS[name]
+    try:
+        return parse(text.strip())
+    except ValueError as exc:
+        detail = f" ({exc})" if isinstance(parse, _parsing.PartSpec) else ""
+        raise ConfigError(f"grid: {name} value {text!r} is not {parse.requirement}{detail}"
+                          ) from None
+
+
 def estimator_grid(grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The grid with the estimators' parameter names (``lr`` -> ``learning_rate``)."""
-    return {GRID_PARAMETERS[name][0]: values for name, values in grid.items()}
+    """The grid with the estimators' parameter names (``lr`` -> ``learning_rate``,
+    ``layers`` -> ``hidden_layer_sizes``)."""
+    from .sklearn import parameter_name
+
+    return {parameter_name(name): values for name, values in grid.items()}
 
 
 @dataclass
@@ -167,9 +126,9 @@ class SweepResult:
 
 def sweep(
     X: np.ndarray, y: np.ndarray, grid: dict[str, list[Any]] | str, *,
-    classification: bool = True, fixed: dict[str, Any] | None = None, cv: int = 3,
-    backend: str = "loky", scheduler: str | None = None, n_workers: int = 2,
-    n_jobs: int = -1,
+    classification: bool = True, config: TrainingConfig | None = None,
+    fixed: dict[str, Any] | None = None, cv: int = 3, backend: str = "loky",
+    scheduler: str | None = None, n_workers: int = 2, n_jobs: int = -1,
 ) -> SweepResult:
     """Cross-validate every combination of ``grid`` on ``X`` ``(n_samples,
     n_features)`` and ``y`` ``(n_samples,)``; refit the best on all the rows.
@@ -178,8 +137,12 @@ def sweep(
       form (see :func:`parse_grid`).
     - ``classification``: a :class:`~steepest.sklearn.NetworkClassifier` scored
       by accuracy, else a :class:`~steepest.sklearn.NetworkRegressor` scored by R².
-    - ``fixed``: other estimator parameters, the same for every candidate
-      (``{"epochs": 20, "random_state": 0}``).
+    - ``config``: what the grid does not vary, as a
+      :class:`~steepest.config.TrainingConfig` (``steepest sweep`` passes what
+      ``steepest train`` would use for the data; its ``loss`` None leaves the loss
+      to the estimator, by the targets); None: the estimators' defaults.
+    - ``fixed``: other estimator parameters, the same for every candidate, over
+      ``config``'s (``{"epochs": 20, "random_state": 0}``).
     - ``cv``: stratified folds for classes, plain folds otherwise.
     - ``backend``: ``"loky"`` (``n_jobs`` processes on this machine; 1 runs in this
       process) or ``"dask"``: the cluster at ``scheduler`` (``"tcp://host:8786"``),
@@ -188,7 +151,7 @@ def sweep(
     from sklearn.exceptions import FitFailedWarning
     from sklearn.model_selection import GridSearchCV
 
-    from .sklearn import NetworkClassifier, NetworkRegressor
+    from .sklearn import NetworkClassifier, NetworkRegressor, estimator_params
 
     grid = parse_grid(grid) if isinstance(grid, str) else grid
     unknown = sorted(set(grid) - set(GRID_PARAMETERS))
@@ -199,7 +162,8 @@ def sweep(
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise ConfigError(f"cv must be a whole number of folds >= 2, got {cv!r}")
     _check_folds(y, cv, classification)
-    estimator = (NetworkClassifier if classification else NetworkRegressor)(**(fixed or {}))
+    params = (estimator_params(config) if config is not None else {}) | (fixed or {})
+    estimator = (NetworkClassifier if classification else NetworkRegressor)(**params)
     search = GridSearchCV(estimator, estimator_grid(grid), cv=cv, n_jobs=n_jobs,
                           error_score=np.nan)
     with _joblib_backend(backend, scheduler, n_workers), warnings.catch_warnings():
@@ -241,7 +205,9 @@ def _last_error(message: str) -> str:
 
 
 def _candidates(search: Any, grid: dict[str, list[Any]]) -> list[Candidate]:
-    names = {GRID_PARAMETERS[name][0]: name for name in grid}
+    from .sklearn import parameter_name
+
+    names = {parameter_name(name): name for name in grid}
     results = search.cv_results_
     candidates = [
         Candidate(

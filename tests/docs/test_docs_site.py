@@ -263,3 +263,22 @@ def test_the_griffe_extension_rewrites_rst_habits():
     assert ext.separate_parameters(grouped) == (
         "Parameters\n----------\nx:\n    The x.\na:\n    Both.\nb:\n    Both.\n\n"
         "Attributes\n----------\nc, d: both.\n")
+
+
+def test_docs_pictures_exist_are_small_pngs_and_say_how_they_were_made():
+    from PIL import Image
+
+    pictures = []  # (page, picture, caption) in the README and every docs page
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for path, caption in re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)\n\n\*([^*]+)\*",
+                                        page.read_text()):
+            pictures.append((page, (page.parent / path).resolve(), caption))
+    assert len(pictures) >= 3
+    assert {file.name for _, file, _ in pictures} == {
+        p.name for p in (ROOT / "docs" / "images").glob("*.png")}  # each one is shown
+    for page, file, caption in pictures:
+        assert "steepest " in caption or "snippet" in caption, (page, caption)
+        assert file.parent == ROOT / "docs" / "images", (page, file)
+        assert file.stat().st_size < 100_000, file
+        with Image.open(file) as image:
+            assert image.format == "PNG"

@@ -1,62 +1,23 @@
-"""``steepest diagnose``, ``lr-find``, ``overfit-check`` and ``explain``, run in a
-subprocess as a user runs them; and the doctor's transcripts in the docs
-(docs/how-to/the-doctor.md), re-run so the documentation cannot drift from what
+"""``steepest diagnose``, ``lr-find``, ``overfit-check`` and ``explain``; and the
+doctor's transcripts in the docs (docs/how-to/the-doctor.md), re-run so the
+documentation cannot drift from what
 the commands print."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shlex
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_helpers import README, run_json, run_ok, user_error
 
-DOCTOR_PAGE = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "the-doctor.md"
-ENV = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                    "MKL_NUM_THREADS": "1"}
+DOCTOR_PAGE = README.parent / "docs" / "how-to" / "the-doctor.md"
 TUTORIAL = ["--data", "xor", "--layers", "1000,1000", "--activation", "sigmoid", "--init",
             "uniform01", "--loss", "sse", "--optimizer", "sgd", "--lr", "0.01"]
 
 
-def run(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "steepest.cli", *map(str, args)], cwd=cwd,
-                          env=ENV, capture_output=True, text=True, timeout=300, check=False)
-
-
-def run_ok(*args: object, cwd: Path, code: int = 0) -> str:
-    result = run(*args, cwd=cwd)
-    assert result.returncode == code, (result.stdout[-2000:], result.stderr)
-    assert result.stderr == ""
-    return result.stdout
-
-
-def run_json(*args: object, cwd: Path, code: int = 0) -> dict:
-    out = run_ok(*args, "--json", cwd=cwd, code=code)
-    assert out.count("\n") == 1, out
-    return json.loads(out)
-
-
-def user_error(*args: object, cwd: Path) -> str:
-    result = run(*args, cwd=cwd)
-    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
-    assert len(result.stderr.splitlines()) == 1, result.stderr
-    return result.stderr
-
-
-@pytest.fixture(scope="module")
-def xor_model(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("doctor")
-    run_ok("train", "--data", "xor", "--epochs", "20", "--out", folder / "xor.npz", "--json",
-           cwd=folder)
-    return folder / "xor.npz"
-
-
 def test_diagnose_reports_the_tutorial_network_s_failure(tmp_path):
-    out = run_ok("diagnose", *TUTORIAL, cwd=tmp_path)
+    out = run_ok("diagnose", *TUTORIAL, cwd=tmp_path).stdout
     assert "ERROR   no gradient reaches the weights" in out
     assert out.rstrip().endswith("verdict: not healthy (1 error, 1 warning, 0 notes)")
     report = run_json("diagnose", *TUTORIAL, cwd=tmp_path)
@@ -88,6 +49,15 @@ def test_activation_with_parameters(tmp_path):
         "lr-find", "--activation", "softmax", cwd=tmp_path)
 
 
+def test_optimizer_and_init_with_parameters(tmp_path):
+    report = run_json("diagnose", "--data", "xor", "--layers", "8", "--optimizer",
+                      "momentum(momentum=0.5)", "--lr", "0.1", "--init", "uniform",
+                      cwd=tmp_path)
+    assert report["optimizer"] == "momentum" and report["learning_rate"] == 0.1
+    assert "unknown init 'zeros'" in user_error(
+        "overfit-check", "--init", "zeros", cwd=tmp_path)
+
+
 def test_network_flags_cannot_be_combined_with_a_model(tmp_path, xor_model):
     message = user_error("diagnose", xor_model, "--layers", "8", cwd=tmp_path)
     assert "--layers builds a new network" in message and "xor.npz" in message
@@ -98,7 +68,7 @@ def test_network_flags_cannot_be_combined_with_a_model(tmp_path, xor_model):
 def test_lr_find_prints_the_suggestion_and_writes_the_plot(tmp_path):
     pytest.importorskip("matplotlib")
     args = ("lr-find", "--data", "moons", "--layers", "8", "--steps", "40")
-    out = run_ok(*args, "--plot", "lr.png", cwd=tmp_path)
+    out = run_ok(*args, "--plot", "lr.png", cwd=tmp_path).stdout
     assert re.search(r"^suggested learning rate: [0-9.e-]+ ", out, re.M)
     assert f"plot saved to {(tmp_path / 'lr.png').resolve()}" in out
     assert (tmp_path / "lr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -112,7 +82,7 @@ def test_lr_find_prints_the_suggestion_and_writes_the_plot(tmp_path):
 
 
 def test_overfit_check_exit_codes(tmp_path):
-    out = run_ok("overfit-check", "--data", "xor", "--layers", "8", cwd=tmp_path)
+    out = run_ok("overfit-check", "--data", "xor", "--layers", "8", cwd=tmp_path).stdout
     assert "PASSED" in out
     report = run_json("overfit-check", *TUTORIAL, "--epochs", "10", cwd=tmp_path, code=1)
     assert report["passed"] is False and report["samples"] == 4 and report["epochs"] == 10
@@ -121,7 +91,7 @@ def test_overfit_check_exit_codes(tmp_path):
 
 def test_explain_prints_one_step(tmp_path, xor_model):
     out = run_ok("explain", "--data", "xor", "--layers", "2", "--loss", "sse", "--lr", "0.5",
-                 cwd=tmp_path)
+                 cwd=tmp_path).stdout
     assert out.startswith("one training step: Network 2 -> 2 -> 2, loss sse, 1 sample")
     for marker in ("forward phase", "backward phase", "update: W_i <- W_i - 0.5 * dW_i"):
         assert marker in out
@@ -150,7 +120,7 @@ def test_docs_doctor_output_is_what_the_command_prints(tmp_path):
     transcripts = doc_transcripts("diagnose")
     assert len(transcripts) == 2
     for args, shown in transcripts:
-        printed = run_ok("diagnose", *args, cwd=tmp_path).rstrip("\n").split("\n")
+        printed = run_ok("diagnose", *args, cwd=tmp_path).stdout.rstrip("\n").split("\n")
         # The findings and the verdict word for word; before them, the header lines
         # and each table row's layer, activation, shape and saturated/dead columns
         # (the other figures are rounded floats).
@@ -173,6 +143,6 @@ def test_docs_doctor_output_is_what_the_command_prints(tmp_path):
 def test_docs_lr_find_output_is_what_the_command_prints(tmp_path):
     pytest.importorskip("matplotlib")
     [(args, shown)] = doc_transcripts("lr-find")
-    printed = run_ok("lr-find", *args, cwd=tmp_path).rstrip("\n").split("\n")
+    printed = run_ok("lr-find", *args, cwd=tmp_path).stdout.rstrip("\n").split("\n")
     assert shown[:3] == printed[:3]
     assert (tmp_path / "lr.png").is_file()

@@ -1,0 +1,38 @@
+"""``steepest overfit-check``: can the network memorise a few rows?"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..._parsing import positive_int
+from ..command import EXIT_FAILED, EXIT_OK, Command, Console
+from ..options import Defaults, argument_type
+from ._doctor import add_doctor_options, examined
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_doctor_options(parser, Defaults(values={"optimizer": "adam", "lr": 0.01}))
+    parser.add_argument("--samples", type=argument_type(positive_int), default=8,
+                        help="rows to memorise (default: 8)")
+    parser.add_argument("--epochs", type=argument_type(positive_int), default=300,
+                        help="full-batch epochs (default: 300)")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from ...doctor import overfit_check
+
+    data = (subject := examined(args)).data
+    # Memorising wants a quick optimiser: the flags', Adam at 0.01 unless given, whatever
+    # the network's own.
+    result = overfit_check(subject.net, data.X_train, data.y_train, n_samples=args.samples,
+                           epochs=args.epochs, optimizer=args.optimizer,
+                           learning_rate=args.lr, seed=args.seed or 0)
+    if args.json:
+        console.json({"data": data.name, **result.to_dict()})
+    else:
+        console.print(result)
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+COMMAND = Command("overfit-check", "can the network fit a few rows? (exit code 1 if not)",
+                  add_arguments, run)

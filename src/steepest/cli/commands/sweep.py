@@ -1,0 +1,131 @@
+"""``steepest sweep``: a cross-validated grid search, on this machine or a Dask
+cluster; what the grid does not vary is what ``steepest train`` would use."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from ..._parsing import Number, names_list, positive_int
+from ...errors import ConfigError
+from ...sweep import (
+    BACKENDS,
+    GRID_PARAMETERS,
+    SweepResult,
+    format_table,
+    format_value,
+    parse_grid,
+    sweep,
+)
+from ..command import Command, Console
+from ..data import Data, data_name, default_model_path, load_data
+from ..files import check_writable
+from ..options import (
+    Defaults,
+    add_data_options,
+    add_option,
+    add_output_options,
+    argument_type,
+    options_given,
+)
+from ..settings import resolve_run
+
+DEFAULTS = Defaults(texts={"data": "default: digits", "out": "default: DATA-sweep-model.npz"})
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--grid", required=True,
+                        help='e.g. "layers=64;128,64 lr=1e-3;1e-2"; names: '
+                        f"{', '.join(GRID_PARAMETERS)} (required)")
+    add_data_options(parser, DEFAULTS, csv=True)
+    add_option(parser, "epochs", DEFAULTS)
+    add_option(parser, "seed", DEFAULTS)
+    search = parser.add_argument_group("search")
+    search.add_argument("--cv", type=argument_type(Number(int, lambda v: v >= 2, ">= 2")),
+                        default=3, help="cross-validation folds (default: 3)")
+    search.add_argument("--backend", choices=BACKENDS, default="loky",
+                        help="loky: this machine's cores; dask: a Dask cluster (default: loky)")
+    search.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster)")
+    search.add_argument("--workers", type=argument_type(positive_int), default=2,
+                        help="worker processes of the LocalCluster (default: 2)")
+    search.add_argument("--jobs", default=-1,
+                        type=argument_type(Number(int, lambda v: v == -1 or v >= 1,
+                                                  "-1 or >= 1")),
+                        help="parallel fits for loky (default: -1, every core)")
+    add_output_options(parser, DEFAULTS)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    grid = parse_grid(args.grid)
+    if args.scheduler and args.backend != "dask":
+        raise ConfigError("--scheduler needs --backend dask")
+    plan = resolve_run(options_given(args, ("data", "epochs", "seed")))
+    data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
+                     names_list(args.one_hot), args.standardize)
+    out = Path(args.out) if args.out else default_model_path(plan.data, "sweep-model")
+    check_writable(out)
+    if not args.json:
+        _say_plan(console, args, data, math.prod(len(values) for values in grid.values()))
+    result = sweep(data.X_train, data.y_train, grid, classification=data.classes is not None,
+                   config=plan.config, cv=args.cv, backend=args.backend,
+                   scheduler=args.scheduler, n_workers=args.workers, n_jobs=args.jobs)
+    report = _save_best(result, data, args, plan.data, plan.config.seed, out)
+    if args.json:
+        console.json(report)
+        return 0
+    console.print(format_table(result))
+    console.print(f"best: {_written(report['best_params'])} (mean {result.scoring} "
+                  f"{result.best_score:.4f}); test {result.scoring} "
+                  f"{report[f'test_{result.scoring}']:.4f}")
+    console.print(f"model saved to {report['model']}")
+    return 0
+
+
+def _say_plan(console: Console, args: argparse.Namespace, data: Data, n_candidates: int) -> None:
+    where = args.scheduler or (f"a local Dask cluster of {args.workers} workers"
+                               if args.backend == "dask" else "this machine")
+    console.print(f"data: {data.name} ({len(data.X_train):,} train / {len(data.X_test):,} test "
+                  f"rows, {data.X_train.shape[1]} features)")
+    console.print(f"sweep: {n_candidates} candidates x {args.cv} folds = "
+                  f"{n_candidates * args.cv} fits, backend {args.backend} on {where}", flush=True)
+
+
+def _written(params: dict[str, str]) -> str:
+    return " ".join(f"{name}={value}" for name, value in params.items())
+
+
+def _save_best(result: SweepResult, data: Data, args: argparse.Namespace, spec: str, seed: int,
+               out: Path) -> dict[str, Any]:
+    """Score the refitted best once on the test rows, save it, and return the JSON
+    report."""
+    net = result.best.network_
+    test_score = float(result.best.score(data.X_test, data.y_test))
+    best_params = {k: format_value(v) for k, v in result.best_params.items()}
+    net.metadata = {"data": data_name(spec), "classes": data.classes, "seed": seed, **data.info,
+                    "test": net.evaluate(data.X_test, data.y_test),
+                    "sweep": {"grid": args.grid, "best": _written(best_params), "cv": args.cv,
+                              f"cv_{result.scoring}": result.best_score}}
+    if args.data_dir:
+        net.metadata["data_dir"] = str(Path(args.data_dir).resolve())
+    path = net.save(out).resolve()
+    return {
+        "data": net.metadata["data"], "backend": args.backend, "cv": args.cv,
+        "scoring": result.scoring, "model": str(path), "best_params": best_params,
+        "best_score": result.best_score, f"test_{result.scoring}": test_score,
+        "candidates": [{"rank": c.rank, "params": {k: format_value(v)
+                                                   for k, v in c.params.items()},
+                        "mean_score": None if math.isnan(c.mean_score) else c.mean_score,
+                        "std_score": None if math.isnan(c.std_score) else c.std_score,
+                        "fit_seconds": c.fit_seconds} for c in result.candidates],
+    }
+
+
+COMMAND = Command(
+    "sweep", "cross-validated grid search (loky or a Dask cluster)", add_arguments, run,
+    description="A cross-validated grid search through scikit-learn's GridSearchCV and "
+    "joblib, on this machine (loky) or a Dask cluster; prints the candidates best first and "
+    "saves the best model, refitted on all the training rows. What the grid does not vary is "
+    "what `steepest train` would use for the dataset.")

@@ -1,0 +1,151 @@
+"""``steepest predict`` on .npy, .csv and image inputs, and its input errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import (
+    assert_user_error,
+    digit_png,
+    predictions,
+    run,
+    run_json,
+    run_ok,
+    write_csv,
+)
+
+import steepest
+from steepest.datasets import TableSchema
+
+
+def test_predict_npy_one_row_and_many_rows(tmp_path, digits_model, digits_test_set):
+    X_test, y_test = digits_test_set
+    net = steepest.load(digits_model)
+    expected = net.predict_classes(X_test)
+    np.save(tmp_path / "one.npy", X_test[0])  # shape (64,)
+    np.save(tmp_path / "rows.npy", X_test)
+    np.save(tmp_path / "images.npy", X_test[:3].reshape(3, 8, 8))
+
+    found = predictions(run_json("predict", digits_model, "one.npy", cwd=tmp_path))
+    assert len(found) == 1
+    assert found[0]["input"] == "one.npy"
+    assert found[0]["class"] == expected[0]
+    np.testing.assert_allclose(found[0]["probabilities"], net.predict_proba(X_test[:1])[0],
+                               atol=1e-6)
+
+    found = predictions(run_json("predict", digits_model, "rows.npy", cwd=tmp_path))
+    assert [p["input"] for p in found] == [f"rows.npy[{i}]" for i in range(len(X_test))]
+    classes = np.array([p["class"] for p in found])
+    np.testing.assert_array_equal(classes, expected)
+    assert (classes == y_test).mean() == pytest.approx(net.metadata["test"]["accuracy"])
+
+    found = predictions(run_json("predict", digits_model, "images.npy", cwd=tmp_path))
+    assert [p["class"] for p in found] == expected[:3].tolist()
+
+    out = run_ok("predict", digits_model, "one.npy", cwd=tmp_path).stdout
+    label = str(expected[0])
+    assert re.fullmatch(rf"one\.npy: {label} \([\d.]+%; then \d [\d.]+%, \d [\d.]+%\)\n", out)
+
+
+def test_predict_csv_of_numbers(tmp_path, digits_model, digits_test_set):
+    X_test, _ = digits_test_set
+    np.savetxt(tmp_path / "rows.csv", X_test[:5], delimiter=",", fmt="%.6f")
+    found = predictions(run_json("predict", digits_model, "rows.csv", cwd=tmp_path))
+    assert [p["input"] for p in found] == [f"rows.csv[{i}]" for i in range(5)]
+    expected = steepest.load(digits_model).predict_classes(X_test[:5])
+    assert [p["class"] for p in found] == expected.tolist()
+
+
+def test_predict_images(tmp_path, digits_model):
+    from steepest.images import load_image
+
+    files = [
+        digit_png(tmp_path / "zero.png", (200, 200), "0", 18),
+        digit_png(tmp_path / "zero_small.png", (30, 40), "0", 3),
+        digit_png(tmp_path / "zero_rgb.png", (90, 70), "0", 8, mode="RGB"),
+        digit_png(tmp_path / "one.png", (120, 160), "1", 14),
+    ]
+    names = [f.name for f in files]
+    found = predictions(run_json("predict", digits_model, *names, cwd=tmp_path))
+    assert [p["input"] for p in found] == names
+    assert [p["class"] for p in found] == [0, 0, 0, 1]
+    net = steepest.load(digits_model)
+    for p, f in zip(found, files, strict=True):
+        row = load_image(f, (8, 8), "digits")[None, :]
+        np.testing.assert_allclose(p["probabilities"], net.predict_proba(row)[0], atol=1e-6)
+
+    out = run_ok("predict", digits_model, "zero.png", "one.png", cwd=tmp_path).stdout
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("zero.png: 0 (")
+    assert lines[1].startswith("one.png: 1 (")
+
+
+def test_predict_mixed_inputs_in_one_call(tmp_path, digits_model, digits_test_set):
+    X_test, _ = digits_test_set
+    np.save(tmp_path / "two.npy", X_test[:2])
+    digit_png(tmp_path / "zero.png", (64, 64), "0", 6)
+    np.savetxt(tmp_path / "one.csv", X_test[2:3], delimiter=",")
+    found = predictions(run_json("predict", digits_model, "two.npy", "zero.png", "one.csv",
+                                 cwd=tmp_path))
+    assert [p["input"] for p in found] == ["two.npy[0]", "two.npy[1]", "zero.png", "one.csv"]
+
+
+def test_predict_with_csv_and_regression_models(csv_dir, csv_model, reg_model):
+    rows = [("100.0", "-1.0", "blue"), ("900.0", "1.0", "green"), ("500.0", "0.0", "red")]
+    write_csv(csv_dir / "new.csv", ["size", "weight", "color"], rows)
+    report = run_json("predict", csv_model[1], "new.csv", cwd=csv_dir)
+    found = report["predictions"]
+    assert [p["input"] for p in found] == [f"new.csv[{i}]" for i in range(3)]
+    net = steepest.load(csv_model[1])
+    schema = TableSchema.from_dict(net.metadata["csv"]["schema"])
+    X = schema.encode(["size", "weight", "color"], [list(r) for r in rows], "new.csv")
+    assert [p["class"] for p in found] == net.predict_classes(X).tolist()
+    assert [p["class"] for p in found][:2] == [0, 1]  # far from the boundary
+    for p in found:
+        assert sum(p["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+
+    write_csv(csv_dir / "new_reg.csv", ["a", "b"], [("0.5", "2.0"), ("-0.5", "8.0")])
+    report = run_json("predict", reg_model[1], "new_reg.csv", cwd=csv_dir)
+    assert [set(p) for p in report["predictions"]] == [{"input", "output"}] * 2
+    assert [len(p["output"]) for p in report["predictions"]] == [1, 1]
+    net = steepest.load(reg_model[1])
+    X = np.array([[0.5, 2.0], [-0.5, 8.0]])
+    np.testing.assert_allclose([p["output"][0] for p in report["predictions"]],
+                               net.predict(X)[:, 0], rtol=1e-5, atol=1e-6)
+    out = run_ok("predict", reg_model[1], "new_reg.csv", cwd=csv_dir).stdout
+    assert re.match(r"new_reg\.csv\[0\]: -?[\d.]+", out)
+
+
+def test_predict_input_errors(tmp_path, digits_model, csv_model):
+    def check(model: Path, name: str, *fragments: str) -> None:
+        assert_user_error(run("predict", model, name, cwd=tmp_path), name, *fragments)
+
+    np.save(tmp_path / "ten.npy", np.zeros(10))
+    check(digits_model, "ten.npy", "expects 64 features")
+    np.save(tmp_path / "rows10.npy", np.zeros((3, 10)))
+    check(digits_model, "rows10.npy", "expects 64 features", "(3, 10)")
+    digit_png(tmp_path / "zero.png", (50, 50), "0", 5)
+    check(csv_model[1], "zero.png", "not trained on images")
+    (tmp_path / "input.txt").write_text("1,2,3\n")
+    check(digits_model, "input.txt", "unknown input type")
+    check(digits_model, "missing.npy", "no such input file")
+    from PIL import Image
+
+    Image.new("L", (20, 20), "white").save(tmp_path / "blank.png")
+    check(digits_model, "blank.png", "blank")
+    (tmp_path / "broken.png").write_bytes(b"not a png at all")
+    check(digits_model, "broken.png", "not a readable image")
+    (tmp_path / "words.csv").write_text("a,b\nc,d\n")
+    check(digits_model, "words.csv", "numbers")
+    write_csv(tmp_path / "nocolor.csv", ["size", "weight"], [("1.0", "2.0")])
+    check(csv_model[1], "nocolor.csv", "no column 'color'")
+
+
+@pytest.mark.parametrize("array", [np.float64(3.0), np.zeros((0, 64))], ids=["0-d", "empty"])
+def test_predict_degenerate_npy(tmp_path, digits_model, array):
+    np.save(tmp_path / "odd.npy", array)
+    assert_user_error(run("predict", digits_model, "odd.npy", cwd=tmp_path), "odd.npy")

@@ -1,0 +1,331 @@
+"""``steepest train``: its options, presets, CSV files and errors, run in-process.
+(``steepest train`` with no options, the main job, runs as a subprocess in
+test_cli_end_to_end.py; ``--plots`` is in test_cli_plot.py.)"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import (
+    EPOCH_LINE,
+    MNIST_DIR,
+    MNIST_FILES,
+    assert_train_report_types,
+    assert_user_error,
+    classification_rows,
+    needs_mnist,
+    run,
+    run_json,
+    run_ok,
+    write_csv,
+)
+
+import steepest
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "layers", "epochs", "samples"),
+    [
+        ((), "xor", [2, 4, 2], 500, (4, 4)),
+        (("--epochs", "20"), "spirals", [2, 32, 32, 2], 20, (750, 250)),
+    ],
+)
+def test_train_json_prints_one_object(tmp_path, args, name, layers, epochs, samples):
+    report = run_json("train", "--data", name, *args, cwd=tmp_path)
+    assert_train_report_types(report)
+    assert report["data"] == name
+    assert report["layers"] == layers
+    assert report["epochs"] == epochs
+    assert (report["train_samples"], report["test_samples"]) == samples
+    model = Path(report["model"])
+    assert model == (tmp_path / f"{name}-model.npz").resolve()
+    net = steepest.load(model)
+    assert report["parameters"] == net.n_params
+    assert net.sizes == layers
+    assert net.epochs_trained == epochs
+    assert net.metadata["data"] == name
+    assert report["test_loss"] == pytest.approx(net.metadata["test"]["loss"])
+    assert report["test_accuracy"] == pytest.approx(net.metadata["test"]["accuracy"])
+    if name == "xor":
+        assert report["test_accuracy"] == 1.0
+    else:
+        assert report["test_accuracy"] > 0.6
+
+
+def test_train_human_output_for_xor(tmp_path):
+    """The plan, then one line per epoch; xor's defaults: full batch, no validation."""
+    human = run_ok("train", "--data", "xor", "--epochs", "3", cwd=tmp_path).stdout
+    assert human.startswith("data: xor (4 train / 4 test rows, 2 features, 2 classes)\n")
+    assert [int(m[1]) for m in map(EPOCH_LINE.match, human.splitlines()) if m] == [1, 2, 3]
+    assert "batch full" in human and "validation 0%" in human
+
+
+def test_train_csv_classification_with_one_hot_and_standardize(csv_dir, csv_model):
+    report, model = csv_model
+    assert_train_report_types(report)
+    assert report["data"] == str((csv_dir / "table.csv").resolve())
+    assert model == (csv_dir / "table-model.npz").resolve()
+    assert report["layers"] == [5, 16, 2]  # size, weight, color=blue/green/red
+    assert report["train_samples"] + report["test_samples"] == 300
+    assert report["test_accuracy"] >= 0.85
+    net = steepest.load(model)
+    assert net.loss.name == "cross_entropy"
+    assert net.metadata["classes"] == ["0", "1"]
+    schema = net.metadata["csv"]["schema"]
+    assert net.metadata["csv"]["target"] == "label"
+    assert schema["columns"] == ["size", "weight", "color"]
+    assert schema["categories"] == {"color": ["blue", "green", "red"]}
+    assert set(schema["scaling"]) == {"size", "weight"}
+    mean, std = schema["scaling"]["size"]
+    assert 300 < mean < 700 and 200 < std < 400  # uniform on [0, 1000]
+
+
+def test_train_csv_without_one_hot_names_the_text_cell(csv_dir):
+    result = run("train", "--data", "table.csv", "--epochs", "1", cwd=csv_dir)
+    assert_user_error(result, "table.csv", "color", "is not a number")
+
+
+def test_train_csv_regression(csv_dir, reg_model):
+    report, model = reg_model
+    assert_train_report_types(report)
+    assert report["test_accuracy"] is None
+    assert report["layers"] == [2, 16, 1]
+    net = steepest.load(model)
+    assert net.loss.name == "mse"
+    assert net.output_activation.name == "identity"
+    assert net.metadata["classes"] is None
+    assert "accuracy" not in net.metadata["test"]
+
+    human = run_ok("train", "--data", "reg.csv", "--epochs", "2", "--out", "reg2.npz",
+                   cwd=csv_dir).stdout
+    assert "2 features, regression)" in human.splitlines()[0]
+    assert "mse" in human.splitlines()[1]
+    assert "test accuracy" not in human
+    assert re.search(r"^test loss [\d.]+", human, re.M)
+
+
+def test_train_options_take_effect(csv_dir):
+    args = ("train", "--data", "table.csv", "--one-hot", "color", "--standardize")
+    report = run_json(*args, "--layers", "8,4", "--activation", "tanh", "--loss", "mse",
+                      "--optimizer", "sgd", "--lr", "0.05", "--epochs", "7", "--batch-size",
+                      "0", "--val-split", "0.2", "--seed", "3", "--dropout", "0.1",
+                      "--out", "opts.npz", cwd=csv_dir)
+    assert Path(report["model"]) == (csv_dir / "opts.npz").resolve()
+    assert report["layers"] == [5, 8, 4, 2]
+    assert report["epochs"] == 7
+    net = steepest.load(csv_dir / "opts.npz")
+    config = net.config()
+    assert config["sizes"] == [5, 8, 4, 2]
+    assert [a["name"] for a in config["activations"]] == ["tanh", "tanh", "sigmoid"]
+    assert config["loss"] == "mse"
+    assert config["dropout"] == pytest.approx([0.1, 0.1])
+    assert config["seed"] == 3
+    assert net.optimizer.name == "sgd"
+    assert net.optimizer.learning_rate == pytest.approx(0.05)
+    assert net.epochs_trained == 7
+    assert net.optimizer.steps == 7  # full batch: one step per epoch
+    assert len(net.history["val_loss"]) == 7
+
+    report = run_json(*args, "--layers", "6", "--activation", "leaky_relu", "--loss", "sse",
+                      "--optimizer", "momentum", "--lr", "0.02", "--epochs", "3",
+                      "--batch-size", "16", "--val-split", "0.3", "--out", "b16.npz",
+                      cwd=csv_dir)
+    net = steepest.load(csv_dir / "b16.npz")
+    assert [a["name"] for a in net.config()["activations"]] == ["leaky_relu", "sigmoid"]
+    assert net.loss.name == "sse"
+    assert net.config()["dropout"] == [0.0]
+    assert (net.optimizer.name, net.optimizer.learning_rate) == ("momentum", pytest.approx(0.02))
+    n = report["train_samples"]
+    fitted = n - round(n * 0.3)
+    assert net.optimizer.steps == 3 * math.ceil(fitted / 16)
+
+    report = run_json(*args, "--val-split", "0", "--epochs", "2", "--out", "noval.npz",
+                      cwd=csv_dir)
+    assert Path(report["model"]).name == "noval.npz"
+    net = steepest.load(csv_dir / "noval.npz")
+    assert "val_loss" not in net.history.to_dict()
+
+
+def test_train_parts_with_parameters(tmp_path):
+    """--activation, --optimizer and --schedule take name(key=value) text."""
+    result = run_ok("train", "--data", "moons", "--epochs", "3", "--layers", "8",
+                    "--activation", "sigmoid(c=0.01)", "--optimizer", "adam(beta1=0.8)",
+                    "--schedule", "step(step_size=2)", "--out", "m.npz", cwd=tmp_path)
+    assert "8 -> 2, sigmoid(c=0.01)" in result.stdout.splitlines()[1]
+    assert "adam(beta1=0.8) lr 0.01 (step(step_size=2))" in result.stdout.splitlines()[1]
+    net = steepest.load(tmp_path / "m.npz")
+    assert net.config()["activations"][0] == {"name": "sigmoid", "c": 0.01}
+    assert net.activations[-1].name == "softmax"  # the loss's own output layer
+    assert net.optimizer.beta1 == 0.8
+    assert net.history["lr"] == pytest.approx([0.01, 0.01, 0.005])
+
+
+def test_train_seed_makes_runs_repeatable(tmp_path):
+    common = ("train", "--data", "spirals", "--epochs", "3")
+    run_json(*common, "--seed", "3", "--out", "a.npz", cwd=tmp_path)
+    run_json(*common, "--seed", "3", "--out", "b.npz", cwd=tmp_path)
+    run_json(*common, "--seed", "4", "--out", "c.npz", cwd=tmp_path)
+    a, b, c = (steepest.load(tmp_path / f"{k}.npz") for k in "abc")
+    assert a.config()["seed"] == 3 and c.config()["seed"] == 4
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+
+
+@needs_mnist
+def test_train_mnist_from_data_dir(tmp_path):
+    report = run_json("train", "--data", "mnist", "--data-dir", MNIST_DIR, "--epochs", "1",
+                      cwd=tmp_path)
+    assert_train_report_types(report)
+    assert report["data"] == "mnist"
+    assert report["layers"] == [784, 128, 10]
+    assert (report["train_samples"], report["test_samples"]) == (60000, 10000)
+    assert report["test_accuracy"] > 0.9
+    net = steepest.load(report["model"])
+    assert net.metadata["image"] == {"shape": [28, 28], "style": "mnist"}
+
+
+# ---------------------------------------------------------------------- schedules and more
+
+
+@pytest.mark.parametrize(("schedule", "third_lr"), [("exponential", 1e-2 * 0.95**2),
+                                                   ("step", 1e-2)])
+def test_train_schedules_other_than_cosine(tmp_path, schedule, third_lr):
+    report = run_json("train", "--data", "moons", "--epochs", 3, "--schedule", schedule,
+                      cwd=tmp_path)
+    net = steepest.load(report["model"])
+    assert net.history["lr"][2] == pytest.approx(third_lr)
+
+
+def test_train_with_schedule_l2_augment_and_threads(tmp_path):
+    result = run_ok("train", "--epochs", "3", "--layers", "32", "--schedule", "cosine",
+                    "--l2", "1e-4", "--augment", "affine", "--threads", "1",
+                    "--out", "m.npz", cwd=tmp_path)
+    plan = result.stdout.splitlines()[1]
+    assert "lr 0.001 (cosine)" in plan and "l2 0.0001" in plan and "augment affine" in plan
+    net = steepest.load(tmp_path / "m.npz")
+    # Cosine over 3 epochs: full rate, then half, then 1/4 of the way down... to 0 after.
+    assert [round(lr, 6) for lr in net.history["lr"]] == [0.001, 0.00075, 0.00025]
+
+
+def test_train_augment_needs_images_and_select_accuracy_without_validation(tmp_path):
+    refused = run("train", "--data", "moons", "--augment", "affine", cwd=tmp_path)
+    assert refused.returncode == 2 and "needs image data" in refused.stderr
+    result = run_ok("train", "--data", "moons", "--epochs", 2, "--val-split", 0,
+                    "--select", "accuracy", "--threads", 1, cwd=tmp_path)
+    assert "the best training accuracy" in result.stdout
+
+
+def test_augment_needs_image_data(tmp_path):
+    result = run("train", "--data", "xor", "--augment", "affine", cwd=tmp_path)
+    assert_user_error(result, "--augment affine needs image data")
+
+
+# ---------------------------------------------------------------------- presets
+
+
+def test_a_preset_for_another_dataset_is_refused(tmp_path):
+    result = run("train", "--preset", "mnist-fast", "--data", "digits", cwd=tmp_path)
+    assert_user_error(result, "--preset mnist-fast is for --data mnist, not digits")
+
+
+def test_digits_best_preset_short_run(tmp_path):
+    report = run_json("train", "--preset", "digits-best", "--epochs", "4", "--out", "d.npz",
+                      cwd=tmp_path)
+    assert report["epochs"] == 4 and report["layers"] == [64, 256, 256, 10]
+    assert steepest.load(tmp_path / "d.npz").metadata["preset"] == "digits-best"
+
+
+@needs_mnist
+@pytest.mark.parametrize("preset", ["mnist-fast", "mnist-best"])
+def test_mnist_presets_short_run(tmp_path, preset):
+    report = run_json("train", "--preset", preset, "--data-dir", MNIST_DIR, "--epochs", "1",
+                      "--layers", "32", cwd=tmp_path)
+    assert report["data"] == "mnist" and report["epochs"] == 1
+    assert report["test_accuracy"] > 0.85
+
+
+# ---------------------------------------------------------------------- user errors
+
+
+TRAIN_OPTION_ERRORS = [
+    (("--lr", "abc"), ("--lr", "abc")),
+    (("--lr", "-1"), ("--lr", "> 0")),
+    (("--lr", "nan"), ("--lr",)),
+    (("--epochs", "0"), ("--epochs", "> 0")),
+    (("--layers", "0"), ("--layers", ">= 1")),
+    (("--layers", "a,b"), ("--layers", "a,b")),
+    (("--val-split", "1.5"), ("--val-split", "[0, 1)")),
+    (("--dropout", "1"), ("--dropout", "[0, 1)")),
+    (("--batch-size", "-1"), ("--batch-size", ">= 0")),
+    (("--activation", "softmax"), ("--activation", "softmax belongs on the output layer")),
+    (("--activation", "sigmoid(c=-1)"), ("--activation", "c must be a positive number")),
+    (("--activation", "swish"), ("--activation", "unknown activation 'swish'")),
+    (("--optimizer", "adagrad"), ("--optimizer", "unknown optimizer 'adagrad'")),
+    (("--schedule", "linear"), ("--schedule", "unknown schedule 'linear'")),
+    (("--loss", "hinge"), ("--loss", "unknown loss 'hinge'")),
+    (("--l2", "-1"), ("--l2",)),
+    (("--threads", "0"), ("--threads",)),
+    (("--augment", "blur"), ("--augment",)),
+    (("--preset", "imagenet"), ("--preset",)),
+    (("--data", "imagenet"), ("unknown --data", "imagenet")),
+    (("--data", "missing.csv"), ("missing.csv", "no such")),
+]
+
+
+@pytest.mark.parametrize(("args", "fragments"), TRAIN_OPTION_ERRORS,
+                         ids=[" ".join(args) for args, _ in TRAIN_OPTION_ERRORS])
+def test_train_user_errors(tmp_path, args, fragments):
+    assert_user_error(run("train", *args, cwd=tmp_path), *fragments)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_mnist_with_empty_data_dir(tmp_path):
+    (tmp_path / "empty").mkdir()
+    message = assert_user_error(
+        run("train", "--data", "mnist", "--data-dir", "empty", cwd=tmp_path), "empty")
+    for name in MNIST_FILES:
+        assert name in message
+
+
+def test_csv_errors(tmp_path):
+    rows = classification_rows(40)
+    rows[30] = ("oops", *rows[30][1:])  # line 32: the header is line 1
+    write_csv(tmp_path / "bad.csv", ["size", "weight", "color", "label"], rows)
+    assert_user_error(run("train", "--data", "bad.csv", "--one-hot", "color", cwd=tmp_path),
+                      "bad.csv", "line 32", "'size'", "'oops' is not a number")
+    write_csv(tmp_path / "good.csv", ["size", "weight", "color", "label"],
+              classification_rows(40))
+    assert_user_error(run("train", "--data", "good.csv", "--one-hot", "color", "--target",
+                          "nope", cwd=tmp_path), "good.csv", "no column 'nope'")
+    (tmp_path / "header.csv").write_text("a,b,y\n")
+    assert_user_error(run("train", "--data", "header.csv", cwd=tmp_path), "no rows")
+    (tmp_path / "ragged.csv").write_text("a,b,y\n1,2,0\n1,2\n")
+    assert_user_error(run("train", "--data", "ragged.csv", cwd=tmp_path), "line 3")
+
+
+def test_out_into_missing_folder(tmp_path):
+    result = run("train", "--data", "xor", "--epochs", "2", "--out", "nowhere/m.npz",
+                 cwd=tmp_path)
+    assert_user_error(result, "nowhere", "does not exist", quiet_stdout=False)
+
+
+def test_csv_rare_category_in_the_test_split(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(40):
+        a = rng.normal()
+        rows.append((f"{a:.3f}", "red" if i % 2 else "blue", int(a > 0)))
+    rows.append(("0.5", "green", 1))
+    write_csv(tmp_path / "rare.csv", ["a", "color", "y"], rows)
+    result = run("train", "--data", "rare.csv", "--one-hot", "color", "--epochs", "1",
+                 "--seed", "1", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_csv_not_utf8(tmp_path):
+    (tmp_path / "latin1.csv").write_bytes("a,b,y\n1,2,0\n\xe9,3,1\n".encode("latin-1"))
+    assert_user_error(run("train", "--data", "latin1.csv", cwd=tmp_path), "latin1.csv")
