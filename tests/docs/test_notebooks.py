@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 
 pytestmark = pytest.mark.slow  # every test here takes seconds
 
-NOTEBOOK_DIR = Path(__file__).parents[1] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
