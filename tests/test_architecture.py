@@ -19,9 +19,9 @@ SOURCE = ROOT / "src" / "steepest"
 
 
 def _modules() -> list[str]:
-    """Every module of the package but ``steepest.__main__`` (which runs the command)."""
+    """Every module of the package but the ``__main__`` ones (which run the command)."""
     return sorted(m.name for m in pkgutil.walk_packages(steepest.__path__, "steepest.")
-                  if m.name != "steepest.__main__")
+                  if not m.name.endswith(".__main__"))
 
 
 def test_the_import_contracts_hold():
