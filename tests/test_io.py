@@ -870,3 +870,24 @@ def test_any_json_metadata_of_the_users_own_round_trips(tmp_path, user):
     net, _ = _trained_net()
     net.metadata = user
     assert steepest.load(net.save(tmp_path / "m.npz")).metadata == user
+
+
+def test_a_model_file_written_before_the_restructuring_still_loads_and_resumes():
+    """tests/data/model-written-by-0.1.0.npz was saved by steepest as released
+    before the one-source-of-truth restructuring (3 epochs of Adam with a cosine
+    schedule, dropout, a validation split and metadata)."""
+    path = pathlib.Path(__file__).parent / "data" / "model-written-by-0.1.0.npz"
+    net = steepest.load(path)
+    probe = np.array([[0.5, -0.2, 1.0], [-1.0, 0.3, 0.0]])
+    np.testing.assert_allclose(net.predict(probe), [[0.40283489, 0.59716511],
+                                                    [0.67321301, 0.32678699]], rtol=1e-6)
+    assert (net.sizes, net.init, net.dropout) == ([3, 5, 2], "glorot", [0.1])
+    assert net.metadata == {"data": "two blobs", "classes": ["no", "yes"]}
+    assert net.epochs_trained == 3 and len(net.history["val_loss"]) == 3
+    assert net.optimizer.name == "adam" and net.optimizer.schedule.epochs == 10
+    assert net.optimizer.steps == 12  # 32 training rows in batches of 8, 3 epochs
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    history = net.fit(X, (X[:, 0] + X[:, 1] > 0).astype(int), epochs=1, batch_size=8,
+                      validation_split=0.2)  # resumes: the same optimiser, state and split
+    assert net.optimizer.steps == 16 and len(history["loss"]) == 1
