@@ -73,13 +73,16 @@ class LayerSizes:
     def __call__(self, text: str) -> tuple[int, ...]:
         if text.strip() in ("none", "-"):
             return ()
-        items = [item.strip() for item in text.split(",") if item.strip()]
+        if not text.strip():
+            raise ValueError("empty; expected sizes like 128,64 (or none: no hidden layer)")
+        items = [item.strip() for item in text.split(",")]
+        if not all(items):  # "10,,5" or "10,": a size left out, not fewer layers
+            raise ValueError(f"an empty layer size in {text!r}; separate sizes by single "
+                             "commas, e.g. 128,64")
         try:
             sizes = tuple(int(item) for item in items)
         except ValueError:
-            sizes = ()
-        if not sizes:
-            raise ValueError(f"expected sizes like 128,64 (or none), got {text!r}")
+            raise ValueError(f"expected sizes like 128,64 (or none), got {text!r}") from None
         if min(sizes) < 1:
             raise ValueError(f"layer sizes must be >= 1, got {text!r}")
         return sizes

@@ -52,6 +52,26 @@ class DivergenceError(SteepestError):
         self.epoch, self.batch = epoch, batch
         self.reason, self.learning_rate = reason, learning_rate
 
+    @classmethod
+    def at(cls, epoch: int, batch: int, reason: str, learning_rate: float,
+           advice: str) -> DivergenceError:
+        """The error of a run that diverged at ``epoch`` and ``batch`` (from 1): its
+        message is the :attr:`summary`, then ``advice``."""
+        error = cls("", epoch=epoch, batch=batch, reason=reason, learning_rate=learning_rate)
+        error.args = (f"{error.summary}; {advice}",)
+        return error
+
+    @property
+    def summary(self) -> str:
+        """Where and why, without advice: ``"training diverged at epoch 3, batch 7:
+        the loss became nan (learning rate 0.5)"`` (the message, if the attributes
+        were not given)."""
+        if self.epoch is None:
+            return str(self)
+        rate = "" if self.learning_rate is None else f" (learning rate {self.learning_rate:g})"
+        return (f"training diverged at epoch {self.epoch}, batch {self.batch}: "
+                f"{self.reason}{rate}")
+
 
 class DatasetError(DataError):
     """A dataset file is missing, corrupt or truncated, or could not be downloaded."""

@@ -181,7 +181,7 @@ def _validation_set(
         return np.arange(n), (Xv, Yv, kind_v or kind, wv)
     if not validation_split:
         return np.arange(n), None
-    n_val = round(n * validation_split)
+    n_val = validation_size(n, validation_split)
     if n_val < 1 or n_val >= n:
         raise ConfigError(
             f"validation_split={validation_split} of {n} samples leaves no validation or no "
@@ -329,13 +329,17 @@ class _Loop:
         # optimiser, with the same settings, afresh.
         old = net.optimizer
         net.optimizer = old.fresh()
-        raise DivergenceError(
-            f"training diverged at epoch {epoch + 1}, batch {step + 1}: {what} "
-            f"(learning rate {old.lr:g}); the weights were restored to the last good ones "
-            "(those of the step before). Try a smaller learning rate, gradient clipping "
-            "(clip_norm) or inputs scaled to [0, 1]",
-            epoch=epoch + 1, batch=step + 1, reason=what, learning_rate=old.lr,
+        raise DivergenceError.at(
+            epoch + 1, step + 1, what, old.lr,
+            "the weights were restored to the last good ones (those of the step before). Try "
+            "a smaller learning rate, gradient clipping (clip_norm) or inputs scaled to [0, 1]",
         )
+
+
+def validation_size(n_samples: int, validation_split: float) -> int:
+    """How many of ``n_samples`` rows ``validation_split`` holds out for validation
+    (``fit`` refuses a split that leaves none, or nothing to train on)."""
+    return round(n_samples * validation_split)
 
 
 def _weighted_sum(hits: np.ndarray, weights: np.ndarray | None) -> float:

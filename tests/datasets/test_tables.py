@@ -192,9 +192,12 @@ def test_empty_cell_in_a_one_hot_column(tmp_path):
     assert "line 3" in message and "'rank'" in message
 
 
-def test_nan_cell(tmp_path):
-    text = ADMISSIONS.replace("3.67", "nan")
-    assert "'gpa'" in _error(_csv(tmp_path, text))
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity"])
+def test_nan_cell_names_the_file_line_and_column(tmp_path, cell):
+    text = ADMISSIONS.replace("3.67", cell)  # the 3rd line
+    message = _error(_csv(tmp_path, text))
+    assert message == (f"{tmp_path / 'table.csv'}: line 3, column 'gpa': {cell!r} is not a "
+                       "finite number (NaN or infinity)")
 
 
 def test_ragged_row(tmp_path):

@@ -112,6 +112,8 @@ def load_image_dataset(
     folder = Path(path) if path is not None else data_home() / spec.name
     if folder.exists() and not folder.is_dir():
         raise DatasetError(f"{spec.name}: {folder} is a file, not a folder of IDX files")
+    if path is not None and not folder.exists():
+        raise DatasetError(f"{spec.name}: no such folder {folder}")
     found = {name: _find(folder, name) for name in FILES}
     missing = [name for name, file in found.items() if file is None]
     if missing and path is None and download_missing:

@@ -231,7 +231,9 @@ def _numbers(cells: Sequence[tuple[int, str]], column: str, where: str) -> np.nd
                    "in load_csv, --one-hot on the command line)")
             ) from None
     if not np.isfinite(values).all():
-        raise DataError(f"{where}: column {column!r} contains NaN or infinity")
+        line, cell = cells[int(np.argmin(np.isfinite(values)))]
+        raise DataError(f"{where}: line {line}, column {column!r}: {cell!r} is not a finite "
+                        "number (NaN or infinity)")
     return values
 
 
