@@ -5,11 +5,18 @@ the commands print."""
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 from cli_helpers import README, run_json, run_ok, user_error
+
+import steepest
+from steepest.cli.command import CLI_WORDS
+
+SRC = Path(steepest.__file__).parent
 
 DOCTOR_PAGE = README.parent / "docs" / "how-to" / "the-doctor.md"
 TUTORIAL = ["--data", "xor", "--layers", "1000,1000", "--activation", "sigmoid", "--init",
@@ -25,6 +32,30 @@ def test_diagnose_reports_the_tutorial_network_s_failure(tmp_path):
     assert [f["code"] for f in report["findings"]] == ["no_gradient", "saturated_units"]
     assert [layer["saturated"] for layer in report["layers"]] == [0.0, 1.0, 1.0]
     assert report["optimizer"] == "sgd" and report["learning_rate"] == 0.01
+
+
+def test_the_doctor_s_advice_speaks_the_command_line_s_language(tmp_path):
+    out = run_ok("diagnose", *TUTORIAL, cwd=tmp_path).stdout
+    assert "--activation 'sigmoid(c=0.01)'" in out and "--init glorot" in out
+    fixes = " ".join(f["fix"] for f in run_json("diagnose", *TUTORIAL, cwd=tmp_path)["findings"])
+    assert "--activation 'sigmoid(c=0.01)'" in fixes and "--init glorot" in fixes
+    rising = run_ok("diagnose", "--data", "xor", "--optimizer", "sgd", "--lr", "1e9",
+                    cwd=tmp_path).stdout
+    assert "steepest lr-find" in rising
+    failed = run_ok("overfit-check", "--data", "xor", "--optimizer", "sgd", "--lr", "1e9",
+                    "--epochs", "5", cwd=tmp_path, code=1).stdout
+    assert "steepest diagnose" in failed
+    for text in (out, fixes, rising, failed):
+        assert not re.search(r"steepest\.|Sigmoid\(|init='|clip_norm", text), text
+
+
+def test_every_translation_names_words_the_library_uses():
+    """The command line's words replace the library's; a table entry whose library
+    text is gone would translate nothing."""
+    texts = [node.value for path in SRC.rglob("*.py") if "cli" not in path.relative_to(SRC).parts
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    assert [words for words in CLI_WORDS if not any(words in text for text in texts)] == []
 
 
 def test_diagnose_a_saved_model_leaves_the_file_alone(tmp_path, xor_model):
@@ -63,6 +94,22 @@ def test_network_flags_cannot_be_combined_with_a_model(tmp_path, xor_model):
     assert "--layers builds a new network" in message and "xor.npz" in message
     assert "missing.npz: no such model file" in user_error(
         "overfit-check", tmp_path / "missing.npz", cwd=tmp_path)
+
+
+def test_options_a_command_would_not_use_are_refused(tmp_path, xor_model):
+    assert user_error("lr-find", "--lr", "0.1", cwd=tmp_path) == (
+        "steepest lr-find: error: --lr is not used here: the range test tries every rate "
+        "from --start to --stop")
+    assert user_error("explain", xor_model, "--optimizer", "sgd", cwd=tmp_path) == (
+        "steepest explain: error: --optimizer is not used here: the step explained is plain "
+        "gradient descent, W - lr * dW")
+    assert "--seed draws a new network's weights" in user_error(
+        "explain", xor_model, "--seed", "3", cwd=tmp_path)
+    for argv in (["diagnose", xor_model], ["evaluate", xor_model],
+                 ["plot", xor_model, "--out", "plots"]):
+        assert ("--data-dir is for the IDX files of mnist and fashion-mnist, not for --data "
+                "xor") in user_error(*argv, "--data-dir", ".", cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_lr_find_prints_the_suggestion_and_writes_the_plot(tmp_path):

@@ -173,3 +173,25 @@ def test_ctrl_c_before_the_first_epoch_ends(tmp_path):
     assert "no model saved" in message
     assert not (tmp_path / "never.npz").exists()
 
+
+
+# ---------------------------------------------------------------------- a closed pipe
+
+
+@pytest.mark.slow
+@posix_only
+def test_a_closed_standard_output_stops_the_printing_not_the_run(tmp_path):
+    """``steepest train ... | head -n 1``: the reader leaves after the first line; the
+    run goes on to its last epoch, saves the model and exits 0, quietly."""
+    args = ["train", "--layers", "16", "--epochs", "8", "--out", "m.npz"]
+    with open(tmp_path / "stderr.txt", "w") as stderr, subprocess.Popen(
+        [sys.executable, "-m", "steepest", *args], cwd=tmp_path, env=ENV,
+        stdout=subprocess.PIPE, stderr=stderr,
+    ) as proc:
+        first = proc.stdout.readline()  # written with the first epoch's line
+        proc.stdout.close()  # as head does once it has its line; the next epoch's fails
+        code = proc.wait(timeout=300)
+    assert first.startswith(b"data: digits")
+    assert code == 0
+    assert (tmp_path / "stderr.txt").read_text() == ""
+    assert steepest.load(tmp_path / "m.npz").epochs_trained == 8

@@ -17,6 +17,7 @@ from cli_helpers import (
     assert_train_report_types,
     assert_user_error,
     classification_rows,
+    json_report,
     needs_mnist,
     run,
     run_json,
@@ -273,6 +274,27 @@ TRAIN_OPTION_ERRORS = [
     (("--preset", "imagenet"), ("--preset",)),
     (("--data", "imagenet"), ("unknown --data", "imagenet")),
     (("--data", "missing.csv"), ("missing.csv", "no such")),
+    # Options that do not apply are refused, not ignored.
+    (("--layers", ""), ("argument --layers: empty; expected sizes like 128,64",)),
+    (("--layers", "10,,5"), ("--layers", "an empty layer size in '10,,5'")),
+    (("--layers", "10,"), ("--layers", "an empty layer size in '10,'")),
+    (("--data", "digits", "--data-dir", "."),
+     ("--data-dir is for the IDX files of mnist and fashion-mnist, not for --data digits",)),
+    (("--data", "mnist", "--data-dir", "nowhere"), ("--data-dir nowhere: no such folder",)),
+    (("--data", "digits", "--one-hot", "a"),
+     ("--one-hot is for CSV data (--data PATH.csv), not for --data digits",)),
+    (("--data", "xor", "--target", "y"), ("--target is for CSV data",)),
+    (("--data", "moons", "--standardize"), ("--standardize is for CSV data",)),
+    (("--data", "xor", "--layers", "none", "--dropout", "0.2"),
+     ("--dropout is a rate of the hidden layers, and --layers none leaves none",)),
+    (("--data", "xor", "--layers", "none", "--activation", "tanh"),
+     ("--activation is the hidden layers' activation, and --layers none leaves none",)),
+    (("--data", "xor", "--val-split", "0.9"),
+     ("--val-split 0.9 of the 4 training rows leaves nothing to train on",)),
+    (("--data", "xor", "--val-split", "0.1"),
+     ("--val-split 0.1 of the 4 training rows leaves nothing to validate on",)),
+    (("--clip-norm", "0"), ("--clip-norm", "> 0")),
+    (("--max-norm", "-1"), ("--max-norm", "> 0")),
 ]
 
 
@@ -296,7 +318,8 @@ def test_csv_errors(tmp_path):
     rows[30] = ("oops", *rows[30][1:])  # line 32: the header is line 1
     write_csv(tmp_path / "bad.csv", ["size", "weight", "color", "label"], rows)
     assert_user_error(run("train", "--data", "bad.csv", "--one-hot", "color", cwd=tmp_path),
-                      "bad.csv", "line 32", "'size'", "'oops' is not a number")
+                      "bad.csv", "line 32", "'size'", "'oops' is not a number (categorical "
+                      "columns need one-hot encoding: --one-hot)")
     write_csv(tmp_path / "good.csv", ["size", "weight", "color", "label"],
               classification_rows(40))
     assert_user_error(run("train", "--data", "good.csv", "--one-hot", "color", "--target",
@@ -305,6 +328,18 @@ def test_csv_errors(tmp_path):
     assert_user_error(run("train", "--data", "header.csv", cwd=tmp_path), "no rows")
     (tmp_path / "ragged.csv").write_text("a,b,y\n1,2,0\n1,2\n")
     assert_user_error(run("train", "--data", "ragged.csv", cwd=tmp_path), "line 3")
+    (tmp_path / "nan.csv").write_text("a,b,y\n1,2,0\n3,nan,1\n4,5,0\n6,7,1\n")
+    assert_user_error(run("train", "--data", "nan.csv", cwd=tmp_path),
+                      "nan.csv: line 3, column 'b': 'nan' is not a finite number")
+    write_csv(tmp_path / "one.csv", ["a", "b", "y"], [(i, 2 * i, 1) for i in range(8)])
+    message = assert_user_error(run("train", "--data", "one.csv", cwd=tmp_path),
+                                "one.csv: every row's target 'y' is 1: one class, where a "
+                                "classifier needs at least two")
+    assert "softmax" not in message
+    write_csv(tmp_path / "number.csv", ["a", "y"], [(i, i / 3) for i in range(8)])
+    assert_user_error(run("train", "--data", "number.csv", "--select", "accuracy",
+                          cwd=tmp_path),
+                      "--select accuracy needs classes; number.csv has a numeric target")
 
 
 def test_out_into_missing_folder(tmp_path):
@@ -329,3 +364,73 @@ def test_csv_rare_category_in_the_test_split(tmp_path):
 def test_csv_not_utf8(tmp_path):
     (tmp_path / "latin1.csv").write_bytes("a,b,y\n1,2,0\n\xe9,3,1\n".encode("latin-1"))
     assert_user_error(run("train", "--data", "latin1.csv", cwd=tmp_path), "latin1.csv")
+
+
+# ---------------------------------------------------------------------- divergence
+
+
+def test_a_loss_that_explodes_while_finite_stops_training_with_one_line(tmp_path):
+    """Adam at 1e6 keeps the loss finite (2.4e21 after 3 epochs, before divergence was
+    caught): one line saying what happened, what became of the model file and what
+    the command line offers, exit code 1."""
+    result = run("train", "--lr", "1e6", "--epochs", "3", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(
+        r"steepest train: error: training diverged at epoch 1, batch \d+: the loss exploded "
+        r"to \S+ \(more than 1e\+06 times \S+\) \(learning rate 1e\+06\); no model saved to "
+        r"digits-model.npz. Try a smaller --lr \(steepest lr-find suggests one\) or "
+        r"--clip-norm 1", line), line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_divergence_leaves_an_existing_model_file_as_it_was(tmp_path):
+    run_json("train", "--data", "xor", "--epochs", "5", "--out", "m.npz", cwd=tmp_path)
+    before = (tmp_path / "m.npz").read_bytes()
+    result = run("train", "--data", "xor", "--optimizer", "sgd", "--lr", "1e9", "--clip-norm",
+                 "1e9", "--out", "m.npz", "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.endswith("(learning rate 1e+09); m.npz is left as it was. Try a smaller --lr "
+                         "(steepest lr-find suggests one)")  # --clip-norm is there already
+    report = json_report(result)
+    assert report == {"diverged": True, "model": None, "epoch": 2, "batch": 1,
+                      "reason": report["reason"], "learning_rate": 1e9}
+    assert report["reason"].startswith("the loss exploded to ")
+    assert (tmp_path / "m.npz").read_bytes() == before
+
+
+def test_divergence_on_unscaled_csv_data_suggests_standardize(tmp_path):
+    write_csv(tmp_path / "big.csv", ["a", "b", "y"],
+              [(100 * i, 1000 * (i ^ 1), i % 2) for i in range(1, 9)])
+    result = run("train", "--data", "big.csv", "--lr", "1e7", "--epochs", "3", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.endswith("Try a smaller --lr (steepest lr-find suggests one), --clip-norm 1 "
+                         "or --standardize")
+
+
+def test_clip_norm_and_max_norm_shape_the_steps(tmp_path):
+    """--clip-norm bounds each step (sgd: lr x norm), --max-norm each unit's weights."""
+    def trained(out: str, *args: str) -> np.ndarray:
+        run_json("train", "--data", "xor", "--layers", "8", "--optimizer", "sgd", "--epochs",
+                 "3", *args, "--out", out, cwd=tmp_path)
+        return steepest.load(tmp_path / out)
+
+    # A rate too small to move float32 weights: the initial ones.
+    start = trained("start.npz", "--lr", "1e-30").params
+    clipped = trained("clipped.npz", "--lr", "1", "--clip-norm", "1e-3").params
+    assert 0 < np.linalg.norm(clipped - start) <= 3 * 1e-3 * (1 + 1e-5)  # 3 full-batch steps
+    assert np.linalg.norm(trained("free.npz", "--lr", "1").params - start) > 0.01
+    for W in trained("max.npz", "--lr", "5", "--max-norm", "0.5").weights:
+        assert np.linalg.norm(W, axis=0).max() <= 0.5 * (1 + 1e-5)
+    assert np.linalg.norm(trained("big.npz", "--lr", "5").weights[0], axis=0).max() > 0.5
+    plan = run_ok("train", "--data", "xor", "--epochs", "1", "--clip-norm", "1e-3",
+                  "--max-norm", "2", cwd=tmp_path).stdout.splitlines()[1]
+    assert plan.endswith("validation 0%, clip-norm 0.001, max-norm 2")
+
+
+def test_train_json_keeps_full_precision(tmp_path):
+    report = run_json("train", "--data", "xor", "--epochs", "5", cwd=tmp_path)
+    assert report["test_loss"] == steepest.load(report["model"]).metadata["test"]["loss"]
+    assert report["seconds"] != round(report["seconds"], 3)  # a time, not rounded to ms

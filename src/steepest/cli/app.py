@@ -4,7 +4,8 @@ and :func:`main`, which runs one command and returns its exit code.
 User errors (missing files, bad option values, corrupt models, inputs of the
 wrong size) print one line on standard error and return exit code 2, never a
 traceback. ``--json`` prints one JSON object on standard output instead of the
-human summary; its keys are listed in the README and stay stable.
+human summary; its keys are listed in the docs (how-to, "The command line") and
+stay stable.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import IO, NoReturn
 
 from .. import __version__
 from ..errors import SteepestError
-from .command import EXIT_INTERRUPTED, EXIT_USAGE, Command, Console, one_line
+from .command import EXIT_INTERRUPTED, EXIT_USAGE, Command, Console, PipeSafeStream, one_line
 from .commands import (
     demo,
     diagnose,
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         subparser = subparsers.add_parser(command.name, help=command.summary,
                                           description=command.description or command.summary)
         command.add_arguments(subparser)
-        subparser.set_defaults(run=command.run)
+        subparser.set_defaults(run=command.run, extra=command.extra)
     return parser
 
 
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     and ``sys.stderr``): results, progress, ``--help``, usage errors and the
     one-line error messages.
     """
-    console = Console(stdout or sys.stdout, stderr or sys.stderr)
+    console = Console(PipeSafeStream(stdout or sys.stdout), PipeSafeStream(stderr or sys.stderr))
     # argparse writes --help, --version and usage errors to sys.stdout/sys.stderr,
     # then exits: both are turned to this call's streams and return value.
     with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):
@@ -92,10 +93,17 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     try:
         return args.run(args, console)
     except (SteepestError, OSError) as exc:
-        console.message(f"steepest {args.command}: error: {one_line(exc)}")
+        console.error(args.command, one_line(exc))
+    except ImportError as exc:  # an optional package that no check caught first
+        package = (exc.name or "").split(".")[0]
+        if package == "steepest":
+            raise  # not a missing package: a bug
+        console.error(args.command, f"needs the optional package {package!r}, which is not "
+                      f'installed: pip install "steepest[{args.extra}]"' if package
+                      else one_line(exc))  # raised by steepest, naming its extra
     except MemoryError:
-        console.message(f"steepest {args.command}: error: not enough memory (are the layers "
-                        "or the data far larger than intended?)")
+        console.error(args.command, "not enough memory (are the layers or the data far larger "
+                      "than intended?)")
     except KeyboardInterrupt:
         console.message("\ninterrupted")
         return EXIT_INTERRUPTED

@@ -17,6 +17,8 @@ from ..io import load
 from ..network import Network
 
 NAMED_DATA = ("digits", "mnist", "fashion-mnist", "xor", "spirals", "moons", "circles")
+#: The datasets read from a folder of IDX files, the one --data-dir names.
+IDX_DATA = ("mnist", "fashion-mnist")
 #: A whole-number CSV target with at most this many distinct values holds classes.
 MAX_CSV_CLASSES = 50
 
@@ -46,7 +48,9 @@ class Data:
 
 def load_data(spec: str, data_dir: str | None, seed: int = 0, target: str | None = None,
               one_hot: Sequence[str] = (), standardize: bool = False) -> Data:
-    """A named dataset, or a CSV file (``PATH.csv``), split into train and test."""
+    """A named dataset, or a CSV file (``PATH.csv``), split into train and test.
+    Options the dataset does not take are refused (see :func:`check_data_options`)."""
+    check_data_options(spec, data_dir, target=target, one_hot=one_hot, standardize=standardize)
     if spec == "digits":
         (X, y), (Xt, yt) = datasets.load_digits()
         return Data(spec, X, y, Xt, yt, [str(d) for d in range(10)],
@@ -69,6 +73,24 @@ def load_data(spec: str, data_dir: str | None, seed: int = 0, target: str | None
         return _load_csv_split(Path(spec), seed, target, one_hot, standardize)
     raise ConfigError(f"unknown --data {spec!r}; expected one of {', '.join(NAMED_DATA)} or a "
                       "PATH.csv")
+
+
+def check_data_options(spec: str, data_dir: str | None, **csv_options: Any) -> None:
+    """Refuse what ``--data spec`` would ignore: ``--data-dir`` but for the IDX
+    datasets (and a folder that does not exist), and the CSV options (``target``,
+    ``one_hot``, ``standardize``, as given) but for a CSV file."""
+    kind = data_kind(spec)
+    if data_dir is not None:
+        if kind not in IDX_DATA:
+            raise ConfigError(f"--data-dir is for the IDX files of {' and '.join(IDX_DATA)}, "
+                              f"not for --data {spec}")
+        if not Path(data_dir).is_dir():
+            what = "not a folder" if Path(data_dir).exists() else "no such folder"
+            raise DataError(f"--data-dir {data_dir}: {what}")
+    given = [name for name, value in csv_options.items() if value]
+    if given and kind != "csv":
+        raise ConfigError(f"--{given[0].replace('_', '-')} is for CSV data (--data PATH.csv), "
+                          f"not for --data {spec}")
 
 
 def _load_csv_split(path: Path, seed: int, target: str | None, one_hot: Sequence[str],
@@ -100,6 +122,9 @@ def _csv_split(header: list[str], rows: list, target: str, seed: int, where: str
     values = np.unique(y)
     if classes is None and y.dtype == np.int64 and len(values) <= MAX_CSV_CLASSES:
         classes = [str(v) for v in values]
+        if len(classes) == 1:
+            raise DataError(f"{where}: every row's target {target!r} is {classes[0]}: one "
+                            "class, where a classifier needs at least two")
     if classes is not None:
         lookup = {name: k for k, name in enumerate(classes)}
         unknown = sorted({str(v) for v in values} - set(lookup))
@@ -127,6 +152,7 @@ def saved_model(path: str, data: str | None) -> tuple[Network, str]:
 def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     """The rows to evaluate on: the test split of the model's own dataset (drawn
     again with its seed), or every row of another CSV file."""
+    check_data_options(spec, data_dir)
     meta = net.metadata
     seed = int(meta.get("seed", 0))
     csv_info = meta.get("csv")
@@ -139,11 +165,20 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
             rows, y = [rows[i] for i in test], y[test]
         X = schema.encode(header, rows, spec)
         return Data(spec, X, y, X, y, meta.get("classes"))
-    data = load_data(spec, data_dir or meta.get("data_dir"), seed)
+    data = load_data(spec, data_dir or _recorded_data_dir(net, spec), seed)
     if data.X_test.shape[1] != net.sizes[0]:
         raise DataError(f"{spec} has {data.X_test.shape[1]} features but the model expects "
                         f"{net.sizes[0]}")
     return data
+
+
+def _recorded_data_dir(net: Network, spec: str) -> str | None:
+    """The IDX folder the model was trained from, if ``spec`` reads one and it is
+    still there (else the cache serves)."""
+    recorded = net.metadata.get("data_dir")
+    if data_kind(spec) in IDX_DATA and recorded and Path(recorded).is_dir():
+        return recorded
+    return None
 
 
 def data_name(spec: str) -> str:

@@ -46,6 +46,8 @@ COMMON_TEXTS = {
     "init": "default: the activation's own: he for the ReLU family, else glorot",
     "json": "default: off",
     "plots": "default: none",
+    "clip_norm": "default: off",
+    "max_norm": "default: off",
 }
 
 
@@ -123,6 +125,12 @@ OPTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "schedule": lambda: _part(SCHEDULES, "learning-rate schedule (cosine: down to 0 at the "
                               "last epoch)", "step(step_size=5)"),
     "l2": lambda: {"type": argument_type(_parsing.non_negative_float), "help": "weight decay"},
+    "clip_norm": lambda: {"type": argument_type(_parsing.positive_float), "metavar": "NORM",
+                          "help": "rescale each step's whole gradient to at most this norm "
+                          "(against a diverging run)"},
+    "max_norm": lambda: {"type": argument_type(_parsing.positive_float), "metavar": "NORM",
+                         "help": "after each step, rescale each unit's incoming weights to at "
+                         "most this norm"},
     "augment": lambda: {"choices": AUGMENTATIONS,
                         "help": "image data: random distortions of every batch: affine "
                         "(shifts, rotations, scaling), elastic (affine and elastic) or flip "
@@ -171,13 +179,12 @@ def add_network_options(parser: argparse.ArgumentParser, defaults: Defaults, *,
     add_group(parser, "network", dests, defaults)
 
 
-def add_training_options(parser: argparse.ArgumentParser, defaults: Defaults, *,
-                         optimizer_only: bool = False) -> None:
-    """``--optimizer`` and ``--lr``; unless ``optimizer_only``, also the epochs,
-    batches, validation, schedule, weight decay, augmentation and selection."""
-    rest = () if optimizer_only else ("epochs", "batch_size", "val_split", "schedule", "l2",
-                                      "augment", "select")
-    add_group(parser, "training", ("optimizer", "lr", *rest), defaults)
+def add_training_options(parser: argparse.ArgumentParser, defaults: Defaults) -> None:
+    """``--optimizer``, ``--lr``, the epochs, batches, validation, schedule, weight
+    decay, clipping, max-norm, augmentation and selection."""
+    add_group(parser, "training", ("optimizer", "lr", "epochs", "batch_size", "val_split",
+                                   "schedule", "l2", "clip_norm", "max_norm", "augment",
+                                   "select"), defaults)
 
 
 def add_output_options(parser: argparse.ArgumentParser, defaults: Defaults, *,

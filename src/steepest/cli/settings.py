@@ -19,7 +19,8 @@ from ..augment import ImageAugmenter
 from ..config import TrainingConfig
 from ..errors import ConfigError
 from ..losses import get_loss
-from .data import data_kind
+from ..training import validation_size
+from .data import Data, data_kind
 
 #: Per dataset: the network and training a new user gets with no options
 #: (``csv``: any CSV file). Option names as on the command line.
@@ -39,11 +40,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 #: (:meth:`RunSettings.config_for`) and by the activation.
 COMMON_DEFAULTS: dict[str, Any] = {
     "activation": "relu", "optimizer": "adam", "val_split": 0.1, "seed": 0, "dropout": 0.0,
-    "schedule": "constant", "l2": 0.0, "loss": None, "init": None, "augment": "none",
-    "select": "loss",
+    "schedule": "constant", "l2": 0.0, "clip_norm": None, "max_norm": None, "loss": None,
+    "init": None, "augment": "none", "select": "loss",
 }
 
-#: Recipes tuned for a dataset (README, "Presets"; measured in benchmarks/RESULTS.md).
+#: Recipes tuned for a dataset (docs/how-to/presets-and-augmentation.md; measured in
+#: benchmarks/RESULTS.md).
 #: Each names its dataset; options given on the command line override it.
 PRESETS: dict[str, dict[str, Any]] = {
     "mnist-fast": {"data": "mnist", "layers": [512, 512], "dropout": 0.2, "lr": 1e-3,
@@ -112,6 +114,26 @@ def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSetti
     augment, select = settings.pop("augment"), settings.pop("select")
     settings["batch_size"] = settings["batch_size"] or None
     return RunSettings(data, TrainingConfig.from_settings(settings), augment, select, preset)
+
+
+def check_run(plan: RunSettings, given: Mapping[str, Any], data: Data) -> None:
+    """Refuse, before any training, what the run cannot do with ``data``: options
+    ``given`` (as for :func:`resolve_run`) that it would ignore, ``--select
+    accuracy`` without classes, a ``--val-split`` that leaves no rows on one side."""
+    if not plan.config.layers:
+        for name, what in (("activation", "the hidden layers' activation"),
+                           ("dropout", "a rate of the hidden layers")):
+            if given.get(name):
+                raise ConfigError(f"--{name} is {what}, and --layers none leaves none")
+    if plan.select == "accuracy" and data.classes is None:
+        raise ConfigError(f"--select accuracy needs classes; {data.name} has a numeric target "
+                          "(use --select loss)")
+    split, rows = plan.config.validation_split, len(data.X_train)
+    held_out = validation_size(rows, split)
+    if split and not 1 <= held_out < rows:
+        side = "nothing to validate on" if held_out < 1 else "nothing to train on"
+        raise ConfigError(f"--val-split {split:g} of the {rows} training rows leaves {side}; "
+                          "give another fraction, or --val-split 0 for no validation")
 
 
 def default_text(name: str, *, presets: bool = False) -> str:

@@ -1,6 +1,6 @@
 """The numbers behind the doctor's findings, in one place.
 
-The defaults are documented in the README's "The doctor" section; the plots'
+The defaults are documented in the docs' how-to page "The doctor"; the plots'
 saturation and dead-unit marks (:func:`steepest.plots.activation_statistics`)
 use the same ones.
 """

@@ -5,19 +5,15 @@ flags, and its training rows."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from ...errors import ConfigError
 from ...network import Network
 from ..data import Data, data_for_model, load_data, saved_model
-from ..options import (
-    Defaults,
-    add_data_options,
-    add_network_options,
-    add_training_options,
-    options_given,
-)
+from ..options import Defaults, add_data_options, add_group, add_network_options, options_given
 from ..settings import default_text, resolve_run
 
 #: The flags that build a new network; with a MODEL they are refused.
@@ -27,15 +23,21 @@ NETWORK_OPTIONS = ("layers", "activation", "init", "loss")
 DATA_TEXT = {"data": "default: the model's dataset, else digits"}
 
 
-def add_doctor_options(parser: argparse.ArgumentParser, defaults: Defaults) -> None:
+def add_doctor_options(parser: argparse.ArgumentParser, defaults: Defaults,
+                       unused: Mapping[str, str] = MappingProxyType({})) -> None:
     """A saved MODEL, or the flags of a new network, as for ``train``; ``defaults``
-    for the optimiser and learning rate, which each command uses its own way."""
+    for ``--optimizer`` and ``--lr``, which each command uses its own way. Those
+    in ``unused`` (option -> why) are left out of the help and refused, saying why."""
     defaults = Defaults(defaults.values, {**DATA_TEXT, **defaults.texts})
     parser.add_argument("model", nargs="?", metavar="MODEL",
                         help="a saved model (default: build a new network from the flags)")
     add_data_options(parser, defaults)
     add_network_options(parser, defaults, init=True)
-    add_training_options(parser, defaults, optimizer_only=True)
+    add_group(parser, "training", tuple(d for d in ("optimizer", "lr") if d not in unused),
+              defaults)
+    for dest in unused:
+        parser.add_argument(f"--{dest}", help=argparse.SUPPRESS)
+    parser.set_defaults(unused=dict(unused))
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of the report (default: off)")
 
@@ -61,6 +63,9 @@ def examined(args: argparse.Namespace) -> Examined:
     """The saved model ``args.model`` on its dataset (or ``--data``), or a new,
     untrained network built as ``steepest train`` would build it from the flags,
     without dropout (the doctor looks at the weights alone)."""
+    for dest, why in args.unused.items():
+        if getattr(args, dest) is not None:
+            raise ConfigError(f"--{dest} is not used here: {why}")
     if args.model is not None:
         built = [name for name in NETWORK_OPTIONS if getattr(args, name) is not None]
         if built:

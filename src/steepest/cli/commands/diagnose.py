@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..._parsing import positive_int
-from ..command import Command, Console
+from ..command import Command, Console, in_cli_words
 from ..options import Defaults, argument_type
 from ._doctor import add_doctor_options, examined, the_models_else
 
@@ -28,9 +28,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
                       learning_rate=subject.learning_rate, batch_size=args.batch_size,
                       steps=args.steps, seed=args.seed or 0)
     if args.json:
-        console.json({"data": data.name, **result.to_dict()})
+        report = result.to_dict()
+        report["findings"] = [{**finding, "message": in_cli_words(finding["message"]),
+                               "fix": in_cli_words(finding["fix"])}
+                              for finding in report["findings"]]
+        console.json({"data": data.name, **report})
     else:
-        console.print(result)
+        console.print(in_cli_words(str(result)))
     return 0
 
 

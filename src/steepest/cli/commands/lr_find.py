@@ -14,9 +14,8 @@ from ._doctor import add_doctor_options, examined, the_models_else
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_doctor_options(parser, Defaults(texts={
-        "optimizer": the_models_else("optimizer"),
-        "lr": "default: not used, the range test sets the rate"}))
+    add_doctor_options(parser, Defaults(texts={"optimizer": the_models_else("optimizer")}),
+                       unused={"lr": "the range test tries every rate from --start to --stop"})
     test = parser.add_argument_group("range test")
     test.add_argument("--start", type=argument_type(positive_float), default=1e-6,
                       help="first learning rate (default: 1e-06)")
@@ -33,9 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from ...doctor import lr_find
 
-    subject = examined(args)
     if args.plot:
+        from ...plots import check_available
+
         check_writable(Path(args.plot), "--plot")
+        check_available()  # matplotlib, before the test rather than after it
+    subject = examined(args)
     data = subject.data
     # The range test sets the rate itself: the optimiser's kind only.
     result = lr_find(subject.net, data.X_train, data.y_train, start=args.start, stop=args.stop,

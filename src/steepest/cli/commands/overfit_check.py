@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..._parsing import positive_int
-from ..command import EXIT_FAILED, EXIT_OK, Command, Console
+from ..command import EXIT_FAILED, EXIT_OK, Command, Console, in_cli_words
 from ..options import Defaults, argument_type
 from ._doctor import add_doctor_options, examined
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         console.json({"data": data.name, **result.to_dict()})
     else:
-        console.print(result)
+        console.print(in_cli_words(str(result)))
     return EXIT_OK if result.passed else EXIT_FAILED
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..command import Command, Console
-from ..data import data_for_model, saved_model
+from ..data import check_data_options, data_for_model, saved_model
 from ..files import check_plot_folder, write_plots
 from ..options import Defaults, add_data_options
 
@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     net, spec = saved_model(args.model, args.data)
+    check_data_options(spec, args.data_dir)  # before the folder is made
     check_plot_folder(args.out, "--out")
     data = data_for_model(net, spec, args.data_dir)
     for path in write_plots(net, data, args.out):

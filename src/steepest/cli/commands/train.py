@@ -12,10 +12,10 @@ from typing import Any
 from ..._parsing import names_list, positive_int
 from ...callbacks import BestWeights, Callback, GradientMonitor, ProgressBar, Snapshots
 from ...config import TrainingConfig
-from ...errors import ConfigError
+from ...errors import ConfigError, DivergenceError
 from ...network import Network
-from ..command import EXIT_INTERRUPTED, Command, Console
-from ..data import Data, data_name, default_model_path, load_data
+from ..command import EXIT_FAILED, EXIT_INTERRUPTED, Command, Console
+from ..data import Data, data_kind, data_name, default_model_path, load_data
 from ..files import check_plot_folder, check_writable, write_plots
 from ..options import (
     Defaults,
@@ -26,11 +26,12 @@ from ..options import (
     argument_type,
     options_given,
 )
-from ..settings import PRESETS, RunSettings, make_augmenter, resolve_run
+from ..settings import PRESETS, RunSettings, check_run, make_augmenter, resolve_run
 
 #: The options that make the run (see resolve_run).
 RUN_OPTIONS = ("data", "layers", "activation", "dropout", "loss", "seed", "optimizer", "lr",
-               "epochs", "batch_size", "val_split", "schedule", "l2", "augment", "select")
+               "epochs", "batch_size", "val_split", "schedule", "l2", "clip_norm", "max_norm",
+               "augment", "select")
 
 DEFAULTS = Defaults(texts={"data": "default: digits, or the preset's",
                            "out": "default: DATA-model.npz"}, presets=True)
@@ -39,8 +40,8 @@ DEFAULTS = Defaults(texts={"data": "default: digits, or the preset's",
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_options(parser, DEFAULTS, csv=True)
     parser.add_argument("--preset", choices=sorted(PRESETS),
-                        help="a tuned recipe for its dataset (see the README); the options "
-                        "given override it (default: none)")
+                        help="a tuned recipe for its dataset (see 'Presets and augmentation' "
+                        "in the docs); the options given override it (default: none)")
     add_network_options(parser, DEFAULTS, dropout=True)
     add_training_options(parser, DEFAULTS)
     parser.add_argument("--threads", type=argument_type(positive_int),
@@ -50,9 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    plan = resolve_run(options_given(args, RUN_OPTIONS), args.preset)
+    given = options_given(args, RUN_OPTIONS)
+    plan = resolve_run(given, args.preset)
     data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
                      names_list(args.one_hot), args.standardize)
+    check_run(plan, given, data)
     augment = make_augmenter(plan.augment, data.info.get("image", {}).get("shape"))
     config = plan.config_for(data.classes is not None)
     net = _network(config, data, plan, args.data_dir)
@@ -76,6 +79,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
                     augment=augment)
     except KeyboardInterrupt:
         return _interrupted(console, net, best, out, args.json)
+    except DivergenceError as exc:
+        return _diverged(console, exc, out, _divergence_fixes(config, plan, args.standardize),
+                         args.json)
     seconds = time.perf_counter() - started
     best.restore(net)
     report = _evaluate_and_save(net, data, out, best, seconds)
@@ -153,7 +159,7 @@ def _evaluate_and_save(net: Network, data: Data, out: Path, best: _SelectedEpoch
         "model": str(path),
         "test_loss": figures["loss"],
         "test_accuracy": figures.get("accuracy"),
-        "seconds": round(seconds, 3),
+        "seconds": seconds,
         "epochs": net.epochs_trained,
         "best_epoch": best.best_epoch + 1 if best.best_epoch is not None else None,
         "parameters": net.n_params,
@@ -180,6 +186,30 @@ def _interrupted(console: Console, net: Network, best: _SelectedEpoch, out: Path
     return EXIT_INTERRUPTED
 
 
+def _divergence_fixes(config: TrainingConfig, plan: RunSettings, standardized: bool
+                      ) -> list[str]:
+    """What the command line offers against a diverging run, that this one lacks."""
+    fixes = ["a smaller --lr (steepest lr-find suggests one)"]
+    if config.clip_norm is None:
+        fixes.append("--clip-norm 1")
+    if data_kind(plan.data) == "csv" and not standardized:
+        fixes.append("--standardize")
+    return fixes
+
+
+def _diverged(console: Console, exc: DivergenceError, out: Path, fixes: list[str],
+              as_json: bool) -> int:
+    """Divergence: nothing is saved; say where it happened, what became of ``out``
+    and what to try."""
+    kept = f"{out} is left as it was" if out.exists() else f"no model saved to {out}"
+    tries = f"{', '.join(fixes[:-1])} or {fixes[-1]}" if len(fixes) > 1 else fixes[0]
+    console.error("train", f"{exc.summary}; {kept}. Try {tries}")
+    if as_json:
+        console.json({"diverged": True, "model": None, "epoch": exc.epoch, "batch": exc.batch,
+                      "reason": exc.reason, "learning_rate": exc.learning_rate})
+    return EXIT_FAILED
+
+
 def _say_plan(console: Console, data: Data, net: Network, plan: RunSettings) -> None:
     what = f"{len(data.classes)} classes" if data.classes is not None else "regression"
     console.print(f"data: {data.name} ({len(data.X_train):,} train / {len(data.X_test):,} "
@@ -188,8 +218,10 @@ def _say_plan(console: Console, data: Data, net: Network, plan: RunSettings) -> 
     batch = config.batch_size or "full"
     dropout = f" (dropout {config.dropout:g})" if config.dropout else ""
     schedule = f" ({config.schedule})" if config.schedule != "constant" else ""
-    extras = "".join(f", {name} {value}" for name, value in
-                     (("l2", config.l2), ("augment", plan.augment)) if value not in (0.0, "none"))
+    extras = "".join(f", {name} {value:g}" for name, value in
+                     (("l2", config.l2), ("clip-norm", config.clip_norm),
+                      ("max-norm", config.max_norm)) if value)
+    extras += f", augment {plan.augment}" if plan.augment != "none" else ""
     console.print(f"network: {' -> '.join(map(str, net.sizes))}, {config.activation}{dropout}, "
                   f"{net.loss.name}; {config.optimizer} lr {config.learning_rate:g}{schedule}, "
                   f"{config.epochs} epochs, batch {batch}, validation "
