@@ -130,7 +130,7 @@ def assert_train_report_types(report: dict) -> None:
 
 def predictions(report: dict) -> list[dict]:
     """The predictions of ``steepest predict --json`` for a digits model, checked."""
-    assert set(report) == {"model", "predictions"}
+    assert set(report) == {"model", "predictions", "errors"} and report["errors"] == []
     for p in report["predictions"]:
         assert set(p) == {"input", "class", "label", "probabilities"}
         assert type(p["class"]) is int
@@ -139,6 +139,15 @@ def predictions(report: dict) -> list[dict]:
         assert sum(p["probabilities"]) == pytest.approx(1.0, abs=1e-4)
         assert int(np.argmax(p["probabilities"])) == p["class"]
     return report["predictions"]
+
+
+def hide_modules(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Make ``import NAME`` (and of its submodules) fail until the test ends, as if
+    the package were not installed."""
+    for name in names:
+        for loaded in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            monkeypatch.setitem(sys.modules, loaded, None)
+        monkeypatch.setitem(sys.modules, name, None)
 
 
 def written(stdout: str) -> list[Path]:

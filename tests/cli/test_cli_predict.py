@@ -10,6 +10,7 @@ import pytest
 from cli_helpers import (
     assert_user_error,
     digit_png,
+    json_report,
     predictions,
     run,
     run_json,
@@ -149,3 +150,92 @@ def test_predict_input_errors(tmp_path, digits_model, csv_model):
 def test_predict_degenerate_npy(tmp_path, digits_model, array):
     np.save(tmp_path / "odd.npy", array)
     assert_user_error(run("predict", digits_model, "odd.npy", cwd=tmp_path), "odd.npy")
+
+
+# ---------------------------------------------------------------------- multi-label
+
+
+@pytest.fixture(scope="module")
+def multi_label_model(tmp_path_factory) -> Path:
+    """Three independent yes/no labels of three numbers: sigmoid outputs and binary
+    cross-entropy, saved from Python with the labels' names."""
+    X = np.random.default_rng(1).uniform(-3, 3, size=(400, 3)).astype("float32")
+    labels = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 1])
+    net = steepest.Network([3, 12, 3], loss="binary_cross_entropy", seed=1)
+    net.fit(X, labels.astype("float32"), epochs=150, optimizer="adam", learning_rate=0.02,
+            verbose=0)
+    net.metadata = {"classes": ["warm", "wet", "storm"]}
+    return net.save(tmp_path_factory.mktemp("multi") / "labels.npz")
+
+
+ROWS = np.array([[2.5, 2.5, 0], [-2.5, -2.5, 0], [2, -2, 0]], dtype="float32")
+
+
+def test_predict_multi_label_prints_every_label_above_the_threshold(tmp_path,
+                                                                   multi_label_model):
+    np.save(tmp_path / "rows.npy", ROWS)
+    p = steepest.load(multi_label_model).predict(ROWS)
+    lines = run_ok("predict", multi_label_model, "rows.npy", cwd=tmp_path).stdout.splitlines()
+    first = sorted(range(3), key=lambda k: -p[0, k])
+    names = ["warm", "wet", "storm"]
+    assert lines[0] == "rows.npy[0]: " + ", ".join(f"{names[k]} {p[0, k]:.1%}" for k in first)
+    assert lines[1] == ("rows.npy[1]: no label reaches the threshold 0.5 (the most probable: "
+                        f"{names[p[1].argmax()]} {p[1].max():.1%})")
+    assert lines[2] == f"rows.npy[2]: warm {p[2, 0]:.1%}"
+    assert "then" not in "".join(lines)  # not one class out of a distribution
+
+    report = run_json("predict", multi_label_model, "rows.npy", "--threshold", "1e-4",
+                      cwd=tmp_path)
+    assert set(report) == {"model", "predictions", "errors", "threshold"}
+    assert report["threshold"] == 1e-4 and report["errors"] == []
+    for found, row in zip(report["predictions"], p, strict=True):
+        assert set(found) == {"input", "classes", "labels", "probabilities"}
+        assert found["probabilities"] == [float(v) for v in row]  # full precision
+        assert found["classes"] == sorted((k for k in range(3) if row[k] >= 1e-4),
+                                          key=lambda k: -row[k])
+        assert found["labels"] == [names[k] for k in found["classes"]]
+
+
+def test_threshold_is_only_for_multi_label_models(tmp_path, digits_model):
+    np.save(tmp_path / "row.npy", np.zeros(64))
+    assert_user_error(run("predict", digits_model, "row.npy", "--threshold", "0.3",
+                          cwd=tmp_path), "--threshold is for multi-label models")
+    assert_user_error(run("predict", digits_model, "row.npy", "--threshold", "1",
+                          cwd=tmp_path), "--threshold", "in (0, 1)")
+
+
+# ---------------------------------------------------------------------- many inputs
+
+
+def test_predict_reports_the_bad_inputs_and_predicts_the_good_ones(tmp_path, digits_model,
+                                                                  digits_test_set):
+    X_test, _ = digits_test_set
+    np.save(tmp_path / "good.npy", X_test[:2])
+    np.save(tmp_path / "nan.npy", np.r_[X_test[:1], np.full((1, 64), np.nan)])
+    (tmp_path / "nan.csv").write_text("1," * 63 + "1\n" + "1," * 63 + "inf\n")
+    np.savetxt(tmp_path / "good.csv", X_test[2:3], delimiter=",")
+    args = ("predict", digits_model, "good.npy", "missing.npy", "nan.npy", "good.csv",
+            "nan.csv")
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 1  # some inputs failed
+    assert result.stderr.splitlines() == [
+        "steepest predict: error: missing.npy: no such input file",
+        "steepest predict: error: nan.npy: row 1 holds NaN or infinity",
+        "steepest predict: error: nan.csv: line 2: not a finite number (NaN or infinity)"]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        "good.npy[0]", "good.npy[1]", "good.csv"]
+
+    result = run(*args, "--json", cwd=tmp_path)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 3
+    report = json_report(result)
+    assert [p["input"] for p in report["predictions"]] == ["good.npy[0]", "good.npy[1]",
+                                                           "good.csv"]
+    assert report["errors"] == [
+        {"input": "missing.npy", "error": "missing.npy: no such input file"},
+        {"input": "nan.npy", "error": "nan.npy: row 1 holds NaN or infinity"},
+        {"input": "nan.csv",
+         "error": "nan.csv: line 2: not a finite number (NaN or infinity)"}]
+
+    result = run("predict", digits_model, "missing.npy", "nan.npy", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""  # nothing could be predicted
+    assert len(result.stderr.splitlines()) == 2

@@ -1,52 +1,85 @@
-"""``steepest predict``: a saved model's predictions for .npy, .csv or image files."""
+"""``steepest predict``: a saved model's predictions for .npy, .csv or image files.
+
+Each input is read on its own: a file that cannot be read is reported (one line
+on standard error) and the others are still predicted; the exit code then says
+that some failed (1), or that none could be read (2).
+"""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..._parsing import Number
+from ..._validation import BINARY
 from ...datasets.tables import TableSchema, read_csv_rows
-from ...errors import DataError
+from ...errors import ConfigError, DataError, SteepestError
 from ...images import IMAGE_SUFFIXES, load_image
 from ...io import load
 from ...network import Network
-from ..command import Command, Console
-from ..options import Defaults, add_output_options
+from ..command import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, Console, one_line
+from ..options import Defaults, add_output_options, argument_type
+
+#: Multi-label models: a label is predicted when its probability is at least this.
+THRESHOLD = 0.5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="a saved model file")
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="a .npy (one row or many), a .csv or an image (PNG, JPEG...)")
+    parser.add_argument("--threshold", metavar="P",
+                        type=argument_type(Number(float, lambda v: 0 < v < 1, "in (0, 1)")),
+                        help="multi-label models (sigmoid outputs, binary_cross_entropy): "
+                        f"the labels whose probability is at least P (default: {THRESHOLD:g})")
     add_output_options(parser, Defaults(), out=False)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     net = load(args.model)
-    rows, names = [], []
+    multi_label = is_multi_label(net)
+    if args.threshold is not None and not multi_label:
+        raise ConfigError("--threshold is for multi-label models (several sigmoid outputs "
+                          f"with binary_cross_entropy); {args.model} predicts one class or "
+                          "a number per row")
+    rows, names, errors = [], [], []
     for item in args.inputs:
-        X = read_input(net, Path(item))
+        try:
+            X = read_input(net, Path(item))
+        except (SteepestError, OSError) as exc:
+            errors.append({"input": item, "error": one_line(exc)})
+            console.error("predict", one_line(exc))
+            continue
         rows.append(X)
         names += [item] if len(X) == 1 else [f"{item}[{i}]" for i in range(len(X))]
-    results = _predictions(net, np.vstack(rows), names)
+    if not rows:
+        return EXIT_USAGE
+    threshold = THRESHOLD if args.threshold is None else args.threshold
+    X = np.vstack(rows)
+    results = (_labels(net, X, names, threshold) if multi_label
+               else _predictions(net, X, names))
     if args.json:
-        console.json({"model": str(Path(args.model).resolve()), "predictions": results})
-        return 0
-    classes = net.metadata.get("classes")
-    for r in results:
-        if "class" in r:
-            p = r["probabilities"]
-            top = np.argsort(p)[::-1][:3]
-            others = ", ".join(f"{_label(classes, k)} {p[k]:.1%}" for k in top[1:])
-            console.print(f"{r['input']}: {r['label']} ({p[r['class']]:.1%}; then {others})")
-        else:
-            console.print(f"{r['input']}: {', '.join(f'{v:.6g}' for v in r['output'])}")
-    return 0
+        report: dict[str, Any] = {"model": str(Path(args.model).resolve()),
+                                  "predictions": results, "errors": errors}
+        if multi_label:
+            report["threshold"] = threshold
+        console.json(report)
+    else:
+        for r in results:
+            console.print(f"{r['input']}: {_shown(net, r, threshold)}")
+    return EXIT_FAILED if errors else EXIT_OK
+
+
+def is_multi_label(net: Network) -> bool:
+    """Whether the model gives each of several labels its own probability (sigmoid
+    outputs trained on 0/1 targets), rather than one class per row."""
+    return (net.loss.targets == BINARY and net.sizes[-1] > 1
+            and net.output_activation.probabilities)
 
 
 def _predictions(net: Network, X: np.ndarray, names: list[str]) -> list[dict[str, Any]]:
@@ -62,6 +95,39 @@ def _predictions(net: Network, X: np.ndarray, names: list[str]) -> list[dict[str
              "probabilities": [float(v) for v in p]}
             for name, k, p in zip(names, probabilities.argmax(axis=1), probabilities,
                                   strict=True)]
+
+
+def _labels(net: Network, X: np.ndarray, names: list[str], threshold: float
+            ) -> list[dict[str, Any]]:
+    """One result per row of ``X`` ``(n, n_features)`` of a multi-label model: the
+    labels whose probability is at least ``threshold``, most probable first, and
+    every label's probability."""
+    classes = net.metadata.get("classes")
+    results = []
+    for name, p in zip(names, net.predict(X), strict=True):
+        chosen = [int(k) for k in np.argsort(-p, kind="stable") if p[k] >= threshold]
+        results.append({"input": name, "classes": chosen,
+                        "labels": [_label(classes, k) for k in chosen],
+                        "probabilities": [float(v) for v in p]})
+    return results
+
+
+def _shown(net: Network, result: dict[str, Any], threshold: float) -> str:
+    """A result as printed: the class and the next two, the labels above the
+    threshold, or the outputs."""
+    classes = net.metadata.get("classes")
+    p = result.get("probabilities")
+    if "classes" in result:  # multi-label
+        if result["classes"]:
+            return ", ".join(f"{_label(classes, k)} {p[k]:.1%}" for k in result["classes"])
+        top = int(np.argmax(p))
+        return (f"no label reaches the threshold {threshold:g} (the most probable: "
+                f"{_label(classes, top)} {p[top]:.1%})")
+    if "class" in result:
+        top = np.argsort(p)[::-1][:3]
+        others = ", ".join(f"{_label(classes, k)} {p[k]:.1%}" for k in top[1:])
+        return f"{result['label']} ({p[result['class']]:.1%}; then {others})"
+    return ", ".join(f"{v:.6g}" for v in result["output"])
 
 
 def read_input(net: Network, path: Path) -> np.ndarray:
@@ -90,7 +156,7 @@ def read_input(net: Network, path: Path) -> np.ndarray:
 
 def _read_npy(path: Path, n_features: int) -> np.ndarray:
     """One row (an array of ``n_features`` values, any shape) or many (one per
-    first index)."""
+    first index), every value a finite number."""
     try:
         X = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
@@ -102,6 +168,9 @@ def _read_npy(path: Path, n_features: int) -> np.ndarray:
     if X.shape[0] == 1 and X.shape[1] != n_features:
         raise DataError(f"{path}: the model expects {n_features} features per row, the "
                         f"input has {X.shape[1]}")
+    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+        row = int(np.argmin(np.isfinite(X).all(axis=1)))
+        raise DataError(f"{path}: row {row} holds NaN or infinity")
     return X
 
 
@@ -114,13 +183,34 @@ def _read_csv(net: Network, path: Path) -> np.ndarray:
         return TableSchema.from_dict(csv_info["schema"]).encode(header, rows, str(path))
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            lines = [row for row in csv.reader(f) if any(cell.strip() for cell in row)]
-        numbers = [[float(cell) for cell in row] for row in lines[1:]]
-        with contextlib.suppress(ValueError):  # a first row of numbers is data, not a header
-            numbers.insert(0, [float(cell) for cell in lines[0]])
-        return np.array(numbers, dtype=np.float64)
-    except (ValueError, IndexError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: expected rows of numbers separated by commas ({exc})") from None
+            reader = csv.reader(f)
+            lines = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path}: expected rows of numbers separated by commas ({exc})"
+                        ) from None
+    if lines and _numbers(lines[0][1]) is None:
+        lines = lines[1:]  # a first row of names
+    rows = []
+    for line, cells in lines:
+        values = _numbers(cells)
+        if values is None:
+            raise DataError(f"{path}: line {line}: expected numbers separated by commas, got "
+                            f"{','.join(cells)!r}")
+        if not all(map(math.isfinite, values)):
+            raise DataError(f"{path}: line {line}: not a finite number (NaN or infinity)")
+        if rows and len(values) != len(rows[0]):
+            raise DataError(f"{path}: line {line} has {len(values)} numbers, the first row "
+                            f"{len(rows[0])}")
+        rows.append(values)
+    return np.array(rows, dtype=np.float64)
+
+
+def _numbers(cells: list[str]) -> list[float] | None:
+    """The cells as numbers, or None if one is not a number."""
+    try:
+        return [float(cell) for cell in cells]
+    except ValueError:
+        return None
 
 
 def _label(classes: list[str] | None, k: int) -> str:
@@ -130,5 +220,7 @@ def _label(classes: list[str] | None, k: int) -> str:
 COMMAND = Command("predict", "classify .npy, .csv or image inputs with a saved model",
                   add_arguments, run,
                   description="A saved model's predictions for each INPUT: the class and its "
-                  "probabilities (or the outputs, for a numeric target). Images of any size "
-                  "are converted like the training data.")
+                  "probabilities, the labels of a multi-label model, or the outputs for a "
+                  "numeric target. Images of any size are converted like the training data. "
+                  "An input that cannot be read is reported and the others predicted (exit "
+                  "code 1; 2 if none could be read).")
