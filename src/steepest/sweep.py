@@ -1,27 +1,28 @@
 """Cross-validated grid searches of networks, on one machine or a Dask cluster.
 
-A sweep is scikit-learn's ``GridSearchCV`` over :mod:`steepest.sklearn`
-estimators, run through joblib: ``"loky"`` uses this machine's cores;
-``"dask"`` sends every fit to a Dask distributed cluster (one at
-``scheduler``, or a ``LocalCluster`` started for the sweep and closed after
-it). Dask does the distribution; nothing here schedules work.
+A sweep cross-validates :mod:`steepest.sklearn` estimators as scikit-learn's
+``GridSearchCV`` does (the same folds, scores and ranks), each fit a joblib task,
+and reports each candidate as its fits finish: ``"loky"`` uses this machine's
+cores; ``"dask"`` sends every fit to a Dask distributed cluster (one at
+``scheduler``, or a ``LocalCluster`` started for the sweep and closed after it).
+Dask does the distribution; nothing here schedules work.
 
 The grid's text form, as on the command line: space-separated ``name=v1;v2``,
 with ``,`` inside a value for layer sizes::
 
     layers=64;128,64 lr=1e-3;1e-2 batch_size=32;0
 
-Needs scikit-learn (``pip install "steepest[sklearn]"``); the Dask backend
-needs ``pip install "steepest[sweep]"``.
+Needs scikit-learn and joblib, and for the Dask backend dask.distributed: ``pip
+install "steepest[sweep]"``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import warnings
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import numpy as np
 from . import _parsing
 from .activations import ACTIVATIONS
 from .config import TrainingConfig
-from .errors import ConfigError
+from .errors import ConfigError, DivergenceError, SteepestError
 from .optimizers import OPTIMIZERS
 
 BACKENDS = ("loky", "dask")
@@ -96,13 +97,15 @@ def estimator_grid(grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 @dataclass
 class Candidate:
-    """One point of the grid and its cross-validated score (NaN if its fits failed)."""
+    """One point of the grid and its cross-validated score (NaN if its fits failed,
+    ``error`` saying why); ``rank`` is 0 until every candidate has its score."""
 
     params: dict[str, Any]  # in the grid's own names (``layers``, ``lr``...)
     mean_score: float
     std_score: float
     rank: int
-    fit_seconds: float
+    fit_seconds: float  # the mean over the folds
+    error: str | None = None
 
 
 @dataclass
@@ -124,11 +127,38 @@ class SweepResult:
         return self.candidates[0].mean_score
 
 
+def check_available(backend: str = "loky") -> None:
+    """Raise :class:`~steepest.errors.ConfigError` naming the extra to install when
+    what a sweep needs is missing: scikit-learn and joblib, and for the ``"dask"``
+    backend dask.distributed (call it before the data is loaded)."""
+    needed = {"joblib": ("a sweep", "joblib"), "sklearn": ("a sweep", "scikit-learn")}
+    if backend == "dask":
+        needed["distributed"] = ("the dask backend", "dask.distributed")
+    for module, (what, package) in needed.items():
+        try:
+            __import__(module)
+        except ImportError:
+            raise ConfigError(f'{what} needs {package}: pip install "steepest[sweep]"'
+                              ) from None
+
+
+def scoring(classification: bool) -> str:
+    """The score of a sweep's candidates: ``"accuracy"`` for classes, ``"r2"`` for a
+    number."""
+    return "accuracy" if classification else "r2"
+
+
+#: ``on_candidate(candidate, done, total)``: a candidate whose fits have all
+#: finished (its ``rank`` still 0), the ``done``-th of ``total``.
+CandidateCallback = Callable[[Candidate, int, int], None]
+
+
 def sweep(
     X: np.ndarray, y: np.ndarray, grid: dict[str, list[Any]] | str, *,
     classification: bool = True, config: TrainingConfig | None = None,
     fixed: dict[str, Any] | None = None, cv: int = 3, backend: str = "loky",
     scheduler: str | None = None, n_workers: int = 2, n_jobs: int = -1,
+    on_candidate: CandidateCallback | None = None,
 ) -> SweepResult:
     """Cross-validate every combination of ``grid`` on ``X`` ``(n_samples,
     n_features)`` and ``y`` ``(n_samples,)``; refit the best on all the rows.
@@ -147,11 +177,17 @@ def sweep(
     - ``backend``: ``"loky"`` (``n_jobs`` processes on this machine; 1 runs in this
       process) or ``"dask"``: the cluster at ``scheduler`` (``"tcp://host:8786"``),
       or a ``LocalCluster`` of ``n_workers`` processes started and closed here.
-    """
-    from sklearn.exceptions import FitFailedWarning
-    from sklearn.model_selection import GridSearchCV
+    - ``on_candidate``: called in this process as each candidate's last fit
+      finishes, in the order they finish (see :data:`CandidateCallback`).
 
-    from .sklearn import NetworkClassifier, NetworkRegressor, estimator_params
+    A candidate whose fits fail (a learning rate that diverges) scores NaN and
+    ranks last; when every one fails, a ConfigError gives the last reason.
+    """
+    check_available(backend)
+    from sklearn.base import clone
+    from sklearn.model_selection import ParameterGrid, check_cv
+
+    from .sklearn import NetworkClassifier, NetworkRegressor, estimator_params, parameter_name
 
     grid = parse_grid(grid) if isinstance(grid, str) else grid
     unknown = sorted(set(grid) - set(GRID_PARAMETERS))
@@ -161,25 +197,90 @@ def sweep(
         raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise ConfigError(f"cv must be a whole number of folds >= 2, got {cv!r}")
+    X, y = np.asarray(X), np.asarray(y)
     _check_folds(y, cv, classification)
     params = (estimator_params(config) if config is not None else {}) | (fixed or {})
     estimator = (NetworkClassifier if classification else NetworkRegressor)(**params)
-    search = GridSearchCV(estimator, estimator_grid(grid), cv=cv, n_jobs=n_jobs,
-                          error_score=np.nan)
-    with _joblib_backend(backend, scheduler, n_workers), warnings.catch_warnings():
-        # A candidate whose fits fail (a diverging learning rate) scores NaN and is
-        # shown as failed in the table; scikit-learn's warning would only repeat it.
-        warnings.simplefilter("ignore", FitFailedWarning)
-        warnings.filterwarnings("ignore", "One or more of the test scores are non-finite")
-        try:
-            search.fit(X, y)
-        except ValueError as exc:
-            if "fits failed" not in str(exc):
-                raise
-            raise ConfigError(f"every fit of the sweep failed; the last error: "
-                              f"{_last_error(str(exc))}") from None
-    return SweepResult(_candidates(search, grid), search.best_estimator_,
-                       "accuracy" if classification else "r2", cv, backend)
+    points = list(ParameterGrid(estimator_grid(grid)))
+    folds = list(check_cv(cv, y, classifier=classification).split(X, y))
+    with _joblib_backend(backend, scheduler, n_workers):
+        candidates = _cross_validate(estimator, points, folds, X, y, n_jobs, grid, on_candidate)
+    best = next(c for c in candidates if c.rank == 1)
+    if math.isnan(best.mean_score):
+        raise ConfigError(f"every fit of the sweep failed; the first candidate's: {best.error}")
+    refitted = clone(estimator).set_params(**{parameter_name(name): value
+                                              for name, value in best.params.items()})
+    return SweepResult(candidates, refitted.fit(X, y), scoring(classification), cv, backend)
+
+
+def _cross_validate(estimator: Any, points: list[dict[str, Any]],
+                    folds: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, y: np.ndarray,
+                    n_jobs: int, grid: dict[str, list[Any]],
+                    on_candidate: CandidateCallback | None) -> list[Candidate]:
+    """Fit and score every point on every fold, one joblib task each, taking the
+    results as they come; the candidates, ranked, best first."""
+    from joblib import Parallel, delayed
+
+    from .sklearn import parameter_name
+
+    names = {parameter_name(name): name for name in grid}
+    scores = np.full((len(points), len(folds)), np.nan)
+    seconds = np.zeros_like(scores)
+    errors: list[list[str | None]] = [[None] * len(folds) for _ in points]
+    left = [len(folds)] * len(points)
+    candidates: list[Candidate | None] = [None] * len(points)
+    tasks = (delayed(_fit_and_score)(estimator, point, X, y, train, test, (i, k))
+             for i, point in enumerate(points) for k, (train, test) in enumerate(folds))
+    done = 0
+    for (i, k), score, took, error in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            tasks):
+        scores[i, k], seconds[i, k] = score, took
+        errors[i][k] = error
+        left[i] -= 1
+        if left[i]:
+            continue
+        # Over the folds in their order, whatever order they finished in, so the mean is
+        # the same on every backend.
+        candidates[i] = Candidate({names[key]: value for key, value in points[i].items()},
+                                  float(np.mean(scores[i])), float(np.std(scores[i])), 0,
+                                  float(np.mean(seconds[i])),
+                                  next((e for e in errors[i] if e is not None), None))
+        done += 1
+        if on_candidate is not None:
+            on_candidate(candidates[i], done, len(points))
+    ranks = _ranks(scores.mean(axis=1))
+    ranked = [replace(c, rank=int(rank)) for c, rank in zip(candidates, ranks, strict=True)]
+    # Failed candidates (NaN) last, as scikit-learn ranks them after every finite score.
+    return sorted(ranked, key=lambda c: (c.rank, math.isnan(c.mean_score)))
+
+
+def _fit_and_score(estimator: Any, point: dict[str, Any], X: np.ndarray, y: np.ndarray,
+                   train: np.ndarray, test: np.ndarray, where: tuple[int, int]
+                   ) -> tuple[tuple[int, int], float, float, str | None]:
+    """One task: a copy of ``estimator`` with the ``point``'s parameters, fitted on
+    the ``train`` rows and scored on the ``test`` rows; a fit that fails scores NaN,
+    with its reason."""
+    from sklearn.base import clone
+
+    model = clone(estimator).set_params(**point)
+    started = time.perf_counter()
+    try:
+        model.fit(X[train], y[train])
+    except DivergenceError as exc:
+        return where, math.nan, time.perf_counter() - started, exc.summary
+    except (SteepestError, MemoryError) as exc:
+        return where, math.nan, time.perf_counter() - started, " ".join(str(exc).split())
+    took = time.perf_counter() - started
+    return where, float(model.score(X[test], y[test])), took, None
+
+
+def _ranks(means: np.ndarray) -> np.ndarray:
+    """scikit-learn's ranks of mean scores ``(n_candidates,)``: 1 for the best, ties
+    sharing the lowest rank, NaN (failed) after every score."""
+    if np.isnan(means).all():
+        return np.ones(len(means), dtype=np.int64)
+    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
+    return np.array([1 + int(np.sum(filled > m)) for m in filled])
 
 
 def _check_folds(y: np.ndarray, cv: int, classification: bool) -> None:
@@ -199,30 +300,6 @@ def _check_folds(y: np.ndarray, cv: int, classification: bool) -> None:
         raise ConfigError(f"cv={cv} folds need at least {cv} rows, got {len(y)}")
 
 
-def _last_error(message: str) -> str:
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    return lines[-1] if lines else message
-
-
-def _candidates(search: Any, grid: dict[str, list[Any]]) -> list[Candidate]:
-    from .sklearn import parameter_name
-
-    names = {parameter_name(name): name for name in grid}
-    results = search.cv_results_
-    candidates = [
-        Candidate(
-            params={names[key]: value for key, value in params.items()},
-            mean_score=float(results["mean_test_score"][i]),
-            std_score=float(results["std_test_score"][i]),
-            rank=int(results["rank_test_score"][i]),
-            fit_seconds=float(results["mean_fit_time"][i]),
-        )
-        for i, params in enumerate(results["params"])
-    ]
-    # Failed candidates (NaN) last; scikit-learn ranks them after every finite score.
-    return sorted(candidates, key=lambda c: (c.rank, math.isnan(c.mean_score)))
-
-
 @contextlib.contextmanager
 def _joblib_backend(backend: str, scheduler: str | None, n_workers: int) -> Iterator[None]:
     import joblib
@@ -231,11 +308,8 @@ def _joblib_backend(backend: str, scheduler: str | None, n_workers: int) -> Iter
         with joblib.parallel_config(backend="loky"):
             yield
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ConfigError('the dask backend needs dask.distributed: pip install '
-                          '"steepest[sweep]"') from None
+    from distributed import Client, LocalCluster
+
     with contextlib.ExitStack() as stack:
         if scheduler:
             try:

@@ -4,10 +4,11 @@ is tested in tests/test_sweep.py.)"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import run, run_json, run_ok
+from cli_helpers import assert_user_error, hide_modules, run, run_json, run_ok
 
 import steepest
 from steepest.datasets import moons, train_test_split
@@ -66,7 +67,14 @@ def test_cli_sweep_human_output(tmp_path):
     assert lines[0] == "data: xor (4 train / 4 test rows, 2 features)"
     assert lines[1] == ("sweep: 2 candidates x 2 folds = 4 fits, backend loky on this "
                         "machine")
-    assert lines[2].split() == ["rank", "mean", "accuracy", "std", "fit", "s", "lr"]
+    # One line per candidate as its fits finish, then the table.
+    counters, progress = zip(*(line.split(" ", 1) for line in lines[2:4]), strict=True)
+    assert counters == ("[1/2]", "[2/2]")
+    # (Held-out xor rows are the opposite of what the other fold teaches: accuracy 0.)
+    assert sorted(re.sub(r"\(\d+\.\d\d s per fit\)$", "(T s per fit)", line)
+                  for line in progress) == ["lr=0.05: mean accuracy 0.0000 (T s per fit)",
+                                            "lr=0.5: mean accuracy 0.0000 (T s per fit)"]
+    assert lines[4].split() == ["rank", "mean", "accuracy", "std", "fit", "s", "lr"]
     assert lines[-2].startswith("best: lr=")
     assert lines[-1] == f"model saved to {(tmp_path / 'xor-sweep-model.npz').resolve()}"
 
@@ -150,3 +158,50 @@ def test_sweep_table_sorted_and_model_loads_and_evaluates(tmp_path):
     assert net.metadata["classes"] == ["0", "1"]
     evaluation = run_json("evaluate", report["model"], cwd=tmp_path)
     assert evaluation["accuracy"] == pytest.approx(report["test_accuracy"])
+
+
+def test_sweep_reports_why_a_candidate_failed(tmp_path):
+    args = ("sweep", "--data", "moons", "--grid", "lr=1e-2;1e9", "--epochs", 2, "--cv", 2,
+            "--jobs", 1)
+    lines = run_ok(*args, cwd=tmp_path).stdout.splitlines()
+    failed = next(line for line in lines if "lr=1e+09" in line and line.startswith("["))
+    assert re.fullmatch(r"\[\d/2\] lr=1e\+09: failed: training diverged at epoch 1, batch \d+: "
+                        r"the loss .* \(learning rate 1e\+09\)", failed), failed
+    assert lines[-2].startswith("best: lr=0.01 ")
+    report = run_json(*args, "--out", "json.npz", cwd=tmp_path)
+    assert report["candidates"][0]["error"] is None
+    assert report["candidates"][1]["error"] == failed.split(": failed: ")[1]
+    assert report["candidates"][1]["mean_score"] is None
+
+
+@pytest.mark.parametrize("missing", ["sklearn", "joblib"])
+def test_sweep_without_scikit_learn_or_joblib_names_the_extra(tmp_path, monkeypatch, missing):
+    hide_modules(monkeypatch, missing)
+    result = run("sweep", "--data", "moons", "--grid", "lr=1e-2", cwd=tmp_path)
+    package = {"sklearn": "scikit-learn"}.get(missing, missing)
+    assert_user_error(result, f'a sweep needs {package}: pip install "steepest[sweep]"')
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_on_dask_without_distributed_names_the_extra(tmp_path, monkeypatch):
+    hide_modules(monkeypatch, "distributed")
+    result = run("sweep", "--data", "moons", "--grid", "lr=1e-2", "--backend", "dask",
+                 cwd=tmp_path)
+    assert_user_error(result, 'the dask backend needs dask.distributed: pip install '
+                      '"steepest[sweep]"')
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--workers", "3"], "--workers needs --backend dask"),
+    (["--backend", "dask", "--jobs", "2"], "--jobs is for --backend loky"),
+    (["--backend", "dask", "--scheduler", "tcp://localhost:1", "--workers", "3"],
+     "--workers sets the size of the LocalCluster"),
+    (["--grid", "epochs=2;3", "--epochs", "4"], "--epochs and the grid's epochs"),
+    (["--data-dir", "."], "--data-dir is for the IDX files of mnist and fashion-mnist"),
+    (["--one-hot", "a"], "--one-hot is for CSV data (--data PATH.csv), not for --data moons"),
+    (["--standardize"], "--standardize is for CSV data"),
+])
+def test_sweep_refuses_options_that_do_not_apply(tmp_path, args, message):
+    grid = [] if "--grid" in args else ["--grid", "lr=1e-2"]
+    assert_user_error(run("sweep", "--data", "moons", *grid, *args, cwd=tmp_path), message)
+    assert list(tmp_path.iterdir()) == []

@@ -239,5 +239,30 @@ def test_sweep_transcript_is_what_it_prints(tmp_path):
         elif re.match(r"\d+ ", line):  # a candidate: all but its fit time, word for word
             cells, printed_cells = line.split(), printed_line.split()
             assert cells[:3] + cells[4:] == printed_cells[:3] + printed_cells[4:], page
-        else:
+        elif not line.startswith("["):  # progress lines: below, as they may come in any order
             assert line == printed_line, page
+
+    def progress(lines: list[str]) -> list[tuple[str, str]]:
+        """``(counter, candidate and score)`` of each progress line, times left out."""
+        found = [line.split(" ", 1) for line in lines if line.startswith("[")]
+        return [(counter, re.sub(r" \(\S+ s per fit\)$", "", rest)) for counter, rest in found]
+
+    shown, ran = progress(lines), progress(printed)
+    assert [c for c, _ in shown] == [c for c, _ in ran] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert sorted(rest for _, rest in shown) == sorted(rest for _, rest in ran), page
+
+
+def test_multi_label_predict_transcript_is_what_it_prints(tmp_path, monkeypatch):
+    [(page, args, lines)] = transcripts("predict labels.npz")
+    monkeypatch.chdir(tmp_path)
+    run_page(ROOT / page)  # its python block writes labels.npz and rows.npy
+    assert steepest(args, tmp_path) == lines
+
+
+def test_divergence_transcript_is_what_it_prints(tmp_path):
+    [(page, args, lines)] = [t for t in transcripts("train") if "--lr" in t[1]
+                             and "1e6" in t[1]]
+    result = subprocess.run([sys.executable, "-m", "steepest", *args], cwd=tmp_path, env=ENV,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() + result.stderr.splitlines() == lines, page

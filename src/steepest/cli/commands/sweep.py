@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,13 @@ from ...errors import ConfigError
 from ...sweep import (
     BACKENDS,
     GRID_PARAMETERS,
+    Candidate,
     SweepResult,
+    check_available,
     format_table,
     format_value,
     parse_grid,
+    scoring,
     sweep,
 )
 from ..command import Command, Console
@@ -33,6 +37,8 @@ from ..options import (
 from ..settings import resolve_run
 
 DEFAULTS = Defaults(texts={"data": "default: digits", "out": "default: DATA-sweep-model.npz"})
+WORKERS = 2  # processes of the LocalCluster
+JOBS = -1  # loky's parallel fits: every core
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,29 +55,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="loky: this machine's cores; dask: a Dask cluster (default: loky)")
     search.add_argument("--scheduler", metavar="ADDRESS",
                         help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster)")
-    search.add_argument("--workers", type=argument_type(positive_int), default=2,
-                        help="worker processes of the LocalCluster (default: 2)")
-    search.add_argument("--jobs", default=-1,
-                        type=argument_type(Number(int, lambda v: v == -1 or v >= 1,
-                                                  "-1 or >= 1")),
-                        help="parallel fits for loky (default: -1, every core)")
+    search.add_argument("--workers", type=argument_type(positive_int),
+                        help=f"dask: worker processes of the LocalCluster (default: {WORKERS})")
+    search.add_argument("--jobs", type=argument_type(Number(int, lambda v: v == -1 or v >= 1,
+                                                            "-1 or >= 1")),
+                        help=f"loky: parallel fits (default: {JOBS}, every core)")
     add_output_options(parser, DEFAULTS)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    check_available(args.backend)
     grid = parse_grid(args.grid)
-    if args.scheduler and args.backend != "dask":
-        raise ConfigError("--scheduler needs --backend dask")
+    _check_search_options(args, grid)
     plan = resolve_run(options_given(args, ("data", "epochs", "seed")))
     data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
                      names_list(args.one_hot), args.standardize)
     out = Path(args.out) if args.out else default_model_path(plan.data, "sweep-model")
     check_writable(out)
+    classification = data.classes is not None
     if not args.json:
         _say_plan(console, args, data, math.prod(len(values) for values in grid.values()))
-    result = sweep(data.X_train, data.y_train, grid, classification=data.classes is not None,
+    result = sweep(data.X_train, data.y_train, grid, classification=classification,
                    config=plan.config, cv=args.cv, backend=args.backend,
-                   scheduler=args.scheduler, n_workers=args.workers, n_jobs=args.jobs)
+                   scheduler=args.scheduler, n_workers=args.workers or WORKERS,
+                   n_jobs=args.jobs or JOBS,
+                   on_candidate=None if args.json else _progress(console, scoring(classification)))
     report = _save_best(result, data, args, plan.data, plan.config.seed, out)
     if args.json:
         console.json(report)
@@ -84,8 +92,38 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _check_search_options(args: argparse.Namespace, grid: dict[str, list[Any]]) -> None:
+    """Refuse search options that the backend would ignore, and epochs set twice."""
+    if args.backend != "dask":
+        given = [flag for flag, value in (("--scheduler", args.scheduler),
+                                          ("--workers", args.workers)) if value is not None]
+        if given:
+            raise ConfigError(f"{given[0]} needs --backend dask")
+    elif args.jobs is not None:
+        raise ConfigError("--jobs is for --backend loky; on Dask, the cluster's workers run "
+                          "the fits (--workers, for the LocalCluster)")
+    elif args.scheduler and args.workers is not None:
+        raise ConfigError("--workers sets the size of the LocalCluster the sweep starts; with "
+                          "--scheduler, the cluster's own workers run the fits")
+    if args.epochs is not None and "epochs" in grid:
+        raise ConfigError("--epochs and the grid's epochs both set the epochs; give one")
+
+
+def _progress(console: Console, score: str) -> Callable[[Candidate, int, int], None]:
+    """One line per candidate as its last fit finishes: its score, or why it failed."""
+
+    def show(candidate: Candidate, done: int, total: int) -> None:
+        outcome = (f"failed: {candidate.error}" if math.isnan(candidate.mean_score) else
+                   f"mean {score} {candidate.mean_score:.4f} ({candidate.fit_seconds:.2f} s "
+                   "per fit)")
+        params = {name: format_value(value) for name, value in candidate.params.items()}
+        console.print(f"[{done}/{total}] {_written(params)}: {outcome}", flush=True)
+
+    return show
+
+
 def _say_plan(console: Console, args: argparse.Namespace, data: Data, n_candidates: int) -> None:
-    where = args.scheduler or (f"a local Dask cluster of {args.workers} workers"
+    where = args.scheduler or (f"a local Dask cluster of {args.workers or WORKERS} workers"
                                if args.backend == "dask" else "this machine")
     console.print(f"data: {data.name} ({len(data.X_train):,} train / {len(data.X_test):,} test "
                   f"rows, {data.X_train.shape[1]} features)")
@@ -119,7 +157,8 @@ def _save_best(result: SweepResult, data: Data, args: argparse.Namespace, spec: 
                                                    for k, v in c.params.items()},
                         "mean_score": None if math.isnan(c.mean_score) else c.mean_score,
                         "std_score": None if math.isnan(c.std_score) else c.std_score,
-                        "fit_seconds": c.fit_seconds} for c in result.candidates],
+                        "fit_seconds": c.fit_seconds, "error": c.error}
+                       for c in result.candidates],
     }
 
 
