@@ -37,7 +37,8 @@ def test_every_command_has_a_one_line_description_in_the_help(tmp_path):
 def test_every_option_states_its_default():
     for name, parser in subparsers(build_parser()).items():
         for action in parser._actions:
-            if isinstance(action, argparse._HelpAction) or not action.option_strings:
+            if (isinstance(action, argparse._HelpAction) or not action.option_strings
+                    or action.help == argparse.SUPPRESS):  # refused, saying why
                 continue
             text = action.help or ""
             assert "default" in text or "required" in text, (name, action.option_strings, text)
@@ -92,6 +93,90 @@ def test_command_line_errors(tmp_path):
 def test_activation_with_parameters_is_accepted_by_every_command(command):
     args = build_parser().parse_args([command, "--activation", "sigmoid(c=0.01)"])
     assert args.activation == "sigmoid(c=0.01)"
+
+
+def test_no_help_text_sends_the_reader_to_the_readme():
+    texts = [build_parser().format_help()]
+    texts += [parser.format_help() for parser in subparsers(build_parser()).values()]
+    assert not [text for text in texts if "README" in text]
+    assert "'Presets and augmentation' in the docs" in " ".join(
+        subparsers(build_parser())["train"].format_help().split())
+
+
+class ReaderLeavesAfter(io.StringIO):
+    """Standard output whose reader leaves after ``lines`` lines: a closed pipe."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        if self.getvalue().count("\n") >= self.lines:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_a_closed_output_stops_the_printing_not_the_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out, err = ReaderLeavesAfter(1), io.StringIO()
+    code = main(["train", "--data", "xor", "--epochs", "30", "--out", "m.npz"], out, err)
+    assert (code, err.getvalue()) == (0, "")
+    assert out.getvalue().startswith("data: xor") and out.getvalue().count("\n") == 1
+    assert steepest.load(tmp_path / "m.npz").epochs_trained == 30
+
+
+def test_a_missing_optional_package_no_check_foresaw_is_one_line(tmp_path, monkeypatch):
+    """Every command checks what it needs up front; should one slip through, the
+    line names the package and the command's extra, never a traceback."""
+    def needs_a_package(*args: object) -> None:
+        raise ModuleNotFoundError("No module named 'tqdm.auto'", name="tqdm.auto")
+
+    monkeypatch.setattr("steepest.cli.commands.info.load", needs_a_package)
+    message = assert_user_error(run("info", "m.npz", cwd=tmp_path))
+    assert message == ("steepest info: error: needs the optional package 'tqdm', which is not "
+                       'installed: pip install "steepest[cli]"')
+
+    def broken_steepest(*args: object) -> None:
+        raise ImportError("cannot import name 'x' from 'steepest.io'", name="steepest.io")
+
+    monkeypatch.setattr("steepest.cli.commands.info.load", broken_steepest)
+    with pytest.raises(ImportError):  # a bug in steepest shows its traceback
+        run("info", "m.npz", cwd=tmp_path)
+
+
+MISSING_PACKAGES = [
+    (["train", "--epochs", "1"], "sklearn", "pip install 'steepest[data]'"),
+    (["train", "--data", "xor", "--threads", "1"], "threadpoolctl",
+     '--threads needs threadpoolctl: pip install "steepest[cli]"'),
+    (["train", "--data", "xor", "--plots", "plots"], "matplotlib",
+     'plots need matplotlib: pip install "steepest[plots]"'),
+    (["evaluate", "{model}"], "sklearn", "pip install 'steepest[data]'"),
+    (["predict", "{model}", "{image}"], "PIL",
+     "reading images needs Pillow: pip install 'steepest[images]'"),
+    (["plot", "{model}", "--out", "plots"], "matplotlib", 'pip install "steepest[plots]"'),
+    (["sweep", "--grid", "lr=0.1"], "joblib", 'a sweep needs joblib: pip install '
+     '"steepest[sweep]"'),
+    (["diagnose"], "sklearn", "pip install 'steepest[data]'"),
+    (["lr-find", "--data", "xor", "--plot", "lr.png"], "matplotlib",
+     'plots need matplotlib: pip install "steepest[plots]"'),
+    (["demo", "vanishing", "--plots", "plots"], "matplotlib", 'pip install "steepest[plots]"'),
+]
+
+
+@pytest.mark.parametrize(("argv", "missing", "line"), MISSING_PACKAGES,
+                         ids=[f"{argv[0]}-{missing}" for argv, missing, _ in MISSING_PACKAGES])
+def test_a_missing_optional_package_is_one_line_naming_the_extra(tmp_path, monkeypatch,
+                                                                 digits_model, argv, missing,
+                                                                 line):
+    from cli_helpers import digit_png, hide_modules
+
+    image = digit_png(tmp_path / "one.png", (28, 28), "1", 3)
+    hide_modules(monkeypatch, missing)
+    argv = [a.format(model=digits_model, image=image) for a in argv]
+    # (train has printed its plan when it finds --threads cannot be honoured)
+    message = assert_user_error(run(*argv, cwd=tmp_path), line, quiet_stdout=False)
+    assert message.startswith(f"steepest {argv[0]}: error: ")
+    assert not {p.name for p in tmp_path.iterdir()} - {"one.png", "plots"}  # nothing written
 
 
 SRC = Path(steepest.__file__).parent

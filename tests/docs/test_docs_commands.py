@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from docs_pages import ROOT, blocks, name, pages
+from docs_pages import ROOT, blocks, name, pages, run_page
 
 from steepest.cli import build_parser
 
