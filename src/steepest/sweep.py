@@ -181,7 +181,7 @@ def sweep(
       finishes, in the order they finish (see :data:`CandidateCallback`).
 
     A candidate whose fits fail (a learning rate that diverges) scores NaN and
-    ranks last; when every one fails, a ConfigError gives the last reason.
+    ranks last; when every one fails, a ConfigError gives the first candidate's reason.
     """
     check_available(backend)
     from sklearn.base import clone
