@@ -261,8 +261,12 @@ class Network:
         self.history = History()
         self.epochs_trained = 0
         self.stop_training = False
-        #: Free-form JSON-able facts saved with the model (dataset, class names...).
+        #: Your own JSON-able facts, saved with the model; steepest never reads them.
         self.metadata: dict[str, Any] = {}
+        #: What steepest's front ends note about the model, saved apart from
+        #: ``metadata``: the dataset, its class names, how inputs are encoded, the
+        #: test figures (the command line and the scikit-learn estimators write it).
+        self.record: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ structure
     @property
