@@ -583,5 +583,8 @@ def blas_threads() -> int | None:
         from threadpoolctl import threadpool_info
     except ImportError:
         return None
-    counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
-    return max(counts) if counts else None
+    pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    # NumPy's own BLAS (in numpy.libs for a wheel): SciPy may bring another along.
+    own = [pool for pool in pools
+           if os.path.basename(os.path.dirname(pool.get("filepath", ""))).startswith("numpy")]
+    return max((pool["num_threads"] for pool in own or pools), default=None)

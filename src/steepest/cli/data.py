@@ -37,7 +37,7 @@ class Data:
     X_test: np.ndarray
     y_test: np.ndarray
     classes: list[str] | None  # None for regression
-    info: dict[str, Any] = field(default_factory=dict)  # saved in the model's metadata
+    info: dict[str, Any] = field(default_factory=dict)  # saved in the model's record
 
     @property
     def n_outputs(self) -> int:
@@ -118,7 +118,7 @@ def saved_model(path: str, data: str | None) -> tuple[Network, str]:
     """The model file at ``path`` and its dataset: ``data``, else the one it was
     trained on."""
     net = load(path)
-    spec = data or net.metadata.get("data")
+    spec = data or net.record.get("data")
     if spec is None:
         raise ConfigError("this model does not record its dataset; pass --data")
     return net, spec
@@ -127,8 +127,8 @@ def saved_model(path: str, data: str | None) -> tuple[Network, str]:
 def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     """The rows to evaluate on: the test split of the model's own dataset (drawn
     again with its seed), or every row of another CSV file."""
-    meta = net.metadata
-    seed = int(meta.get("seed", 0))
+    meta = net.record
+    seed = int(meta.get("seed") or 0)
     csv_info = meta.get("csv")
     if csv_info is not None and data_kind(spec) == "csv":
         header, rows = read_csv_rows(spec)
