@@ -214,7 +214,7 @@ class Network:
         nothing changes at prediction time.
     seed:
         Seeds initialisation, shuffling and dropout: the same seed gives the
-        same run, bit for bit.
+        same run, bit for bit, at the same BLAS thread count.
     dtype:
         ``"float32"`` (default) or ``"float64"``: the precision of the weights
         and of training.
