@@ -89,6 +89,17 @@ def _rewrite(path: pathlib.Path, arrays: dict[str, np.ndarray], *, recompute: bo
     _write(path, arrays)
 
 
+def _with_metadata_changed(path: pathlib.Path, change) -> pathlib.Path:
+    """Rewrite the model file ``path`` with ``change(metadata)`` applied and a valid
+    checksum (what a file written by something else would be)."""
+    arrays = _read(path)
+    meta = _metadata(arrays)
+    change(meta)
+    arrays["metadata"] = _encode(meta)
+    _rewrite(path, arrays, recompute=True)
+    return path
+
+
 def _saved(tmp_path: pathlib.Path, name: str = "model.npz") -> pathlib.Path:
     net, _ = _trained_net()
     path = tmp_path / name
@@ -911,12 +922,11 @@ def test_the_record_is_kept_apart_from_the_users_metadata(tmp_path):
 def _as_written_before_the_record(path: pathlib.Path, user: dict) -> None:
     """Rewrite ``path`` as steepest 0.1.0 wrote files: the command line's facts in
     ``user``, no ``record``."""
-    arrays = _read(path)
-    meta = _metadata(arrays)
-    del meta["record"]
-    meta["user"] = user
-    arrays["metadata"] = _encode(meta)
-    _rewrite(path, arrays, recompute=True)
+    def as_before(meta: dict) -> None:
+        del meta["record"]
+        meta["user"] = user
+
+    _with_metadata_changed(path, as_before)
 
 
 def test_an_old_file_gets_the_record_from_its_metadata_where_the_form_fits(tmp_path):
@@ -941,12 +951,7 @@ def test_an_old_file_gets_the_record_from_its_metadata_where_the_form_fits(tmp_p
 ])
 def test_a_checksummed_record_of_the_wrong_form_is_refused_naming_the_field(tmp_path, record,
                                                                             message):
-    path = _saved(tmp_path)
-    arrays = _read(path)
-    meta = _metadata(arrays)
-    meta["record"] = record
-    arrays["metadata"] = _encode(meta)
-    _rewrite(path, arrays, recompute=True)
+    path = _with_metadata_changed(_saved(tmp_path), lambda meta: meta.update(record=record))
     assert message in _load_error(path)
 
 
@@ -996,10 +1001,5 @@ def test_a_checkpoint_holds_the_training_state_with_its_arrays(tmp_path):
      "missing 'nowhere'"),
 ])
 def test_a_checksummed_training_state_of_the_wrong_form_is_refused(tmp_path, change, message):
-    path = _checkpointed(tmp_path)
-    arrays = _read(path)
-    meta = _metadata(arrays)
-    change(meta["training"])
-    arrays["metadata"] = _encode(meta)
-    _rewrite(path, arrays, recompute=True)
+    path = _with_metadata_changed(_checkpointed(tmp_path), lambda meta: change(meta["training"]))
     assert message in _load_error(path)

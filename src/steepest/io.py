@@ -390,15 +390,9 @@ def _record_problem(key: str, value: Any) -> str | None:
 def _check_training(training: dict[str, Any]) -> None:
     _get(training, "training.settings", dict, "an object")
     _get(training, "training.data", str, "a text")
-    for key, low in (("epochs", 0), ("every", 1)):
-        value = training.get(key)
-        if not (_is_whole(value) and value >= low):
-            raise _MetadataError(f"training.{key} must be a whole number >= {low}, found "
-                                 f"{_short(value)}")
-    threads = training.get("blas_threads")
-    if threads is not None and not (_is_whole(threads) and threads >= 1):
-        raise _MetadataError(f"training.blas_threads must be a whole number >= 1 or null, "
-                             f"found {_short(threads)}")
+    _check_whole(training.get("epochs"), "training.epochs", 0)
+    _check_whole(training.get("every"), "training.every", 1)
+    _check_whole(training.get("blas_threads"), "training.blas_threads", 1, null=True)
     _get(training, "training.stopped", bool, "true or false")
     for entry in _get(training, "training.callbacks", list, "a list"):
         if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
@@ -413,13 +407,16 @@ def _check_optimizer(config: Any) -> None:
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise _MetadataError(f"optimizer must be null or an object with a name, found "
                         f"{_short(config)}")
-    if not (_is_whole(config.get("steps")) and config["steps"] >= 0):
-        raise _MetadataError(f"optimizer.steps must be a whole number >= 0, found "
-                        f"{_short(config.get('steps'))}")
-    first = config.get("first_epoch")
-    if first is not None and not (_is_whole(first) and first >= 0):
-        raise _MetadataError(f"optimizer.first_epoch must be a whole number >= 0 or null, found "
-                        f"{_short(first)}")
+    _check_whole(config.get("steps"), "optimizer.steps", 0)
+    _check_whole(config.get("first_epoch"), "optimizer.first_epoch", 0, null=True)
+
+
+def _check_whole(value: Any, where: str, low: int, null: bool = False) -> None:
+    """Refuse ``value`` unless it is a whole number >= ``low`` (or, with ``null``, None)."""
+    if (value is None and null) or (_is_whole(value) and value >= low):
+        return
+    raise _MetadataError(f"{where} must be a whole number >= {low}{' or null' if null else ''}, "
+                         f"found {_short(value)}")
 
 
 _MISSING = object()
