@@ -142,11 +142,21 @@ def test_a_full_disk_is_a_write_error_that_says_the_old_file_is_intact(tmp_path,
 
     with pytest.raises(WriteError) as info:
         atomic_write(target, full)
-    assert str(info.value) == (f"cannot write {target}: no space left on device (the file "
+    assert str(info.value) == (f"cannot write {target}: No space left on device (the file "
                                "there is unchanged)")
     assert info.value.errno == errno.ENOSPC
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def test_the_blocks_own_errors_pass_as_they_are(tmp_path):
+    """What fails inside the block that is not the writing (a download's connection)
+    is the block's to handle: not made a WriteError, and nothing is left behind."""
+    with pytest.raises(ConnectionResetError) as info, atomic_file(tmp_path / "f.gz") as tmp:
+        tmp.write_bytes(b"the first bytes")
+        raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+    assert not isinstance(info.value, WriteError)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_folder_that_refuses_new_files_leaves_nothing(tmp_path, monkeypatch):
@@ -154,7 +164,7 @@ def test_a_folder_that_refuses_new_files_leaves_nothing(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
     monkeypatch.setattr(steepest._files.tempfile, "mkstemp", refused)
-    with pytest.raises(WriteError, match=r"new\.npz: permission denied \(no file was written\)"):
+    with pytest.raises(WriteError, match=r"new\.npz: Permission denied \(no file was written\)"):
         atomic_write(tmp_path / "new.npz", lambda f: f.write(b"x"))
     assert list(tmp_path.iterdir()) == []
 
@@ -167,7 +177,7 @@ def test_a_real_read_only_folder_is_a_write_error(tmp_path):
     try:
         if os.access(folder, os.W_OK):
             pytest.skip("a read-only folder does not bind this user (root)")
-        with pytest.raises(WriteError, match="permission denied"):
+        with pytest.raises(WriteError, match="Permission denied"):
             atomic_write(folder / "model.npz", lambda f: f.write(b"new"))
         assert (folder / "model.npz").read_bytes() == b"old"
         assert sorted(p.name for p in folder.iterdir()) == ["model.npz"]
@@ -189,7 +199,7 @@ def test_a_file_size_limit_is_a_real_failing_write(tmp_path):
               "    print(error.errno, error)\n")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model.npz")],
                           capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.strip() == (f"{errno.EFBIG} cannot write {tmp_path / 'model.npz'}: file "
+    assert done.stdout.strip() == (f"{errno.EFBIG} cannot write {tmp_path / 'model.npz'}: File "
                                    "too large (the file there is unchanged)")
     assert (tmp_path / "model.npz").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]

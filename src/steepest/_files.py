@@ -72,8 +72,9 @@ def atomic_file(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[
     :func:`file_target`); when the block ends without an error, the temporary
     file gets the old file's permissions (or those the umask allows) and is
     renamed over it. On an error it is removed and the old file is left as it
-    was; an ``OSError`` (disk full, read-only folder) becomes a
-    :class:`~steepest.errors.WriteError` that says so.
+    was; making, renaming or syncing the file failing (a read-only folder, a
+    full disk) is a :class:`~steepest.errors.WriteError` that says so, while
+    the block's own errors pass as they are (a download's, say).
 
     For writers that want a file name (matplotlib's animation writers); the
     block must write the whole file, and flush it if it opens it itself.
@@ -84,22 +85,17 @@ def atomic_file(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[
         raise WriteError(f"cannot write {path}: folder {folder} does not exist")
     existed = target.exists()
     remove_stale_temporaries(target)
-    try:
+    with _failing_as_write_error(path, existed):
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}-", suffix=suffix,
                                     dir=folder)
-    except OSError as exc:
-        raise _write_error(path, exc, existed) from None
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
-        _set_permissions(tmp, target if existed else None)
-        os.replace(tmp, target)
-        _sync_folder(folder)
-    except WriteError:
-        raise
-    except OSError as exc:
-        raise _write_error(path, exc, existed) from None
+        with _failing_as_write_error(path, existed):
+            _set_permissions(tmp, target if existed else None)
+            os.replace(tmp, target)
+            _sync_folder(folder)
     finally:
         tmp.unlink(missing_ok=True)  # gone already after a successful rename
 
@@ -107,7 +103,8 @@ def atomic_file(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
     """Write a file through ``write(file)``, atomically (see :func:`atomic_file`),
     with the data on disk before the rename; returns ``path``."""
-    with atomic_file(path) as tmp, open(tmp, "wb") as f:
+    with atomic_file(path) as tmp, _failing_as_write_error(path, os.path.exists(path)), \
+            open(tmp, "wb") as f:
         write(f)
         f.flush()
         os.fsync(f.fileno())
@@ -144,16 +141,23 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _reason(exc: OSError) -> str:
-    """``exc``'s reason without its file name: "no space left on device"."""
-    text = exc.strerror or str(exc) or type(exc).__name__
-    return text[:1].lower() + text[1:]
+    """``exc``'s reason without its file name: "No space left on device"."""
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
-def _write_error(path: str | os.PathLike[str], exc: OSError, existed: bool) -> WriteError:
-    left = "the file there is unchanged" if existed else "no file was written"
-    error = WriteError(f"cannot write {path}: {_reason(exc)} ({left})")
-    error.errno, error.strerror = exc.errno, exc.strerror
-    return error
+@contextlib.contextmanager
+def _failing_as_write_error(path: str | os.PathLike[str], existed: bool) -> Iterator[None]:
+    """An ``OSError`` in the block (disk full, permission denied) as a WriteError
+    that says what failed and that the file there (if ``existed``) is unchanged."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as exc:
+        left = "the file there is unchanged" if existed else "no file was written"
+        error = WriteError(f"cannot write {path}: {_reason(exc)} ({left})")
+        error.errno, error.strerror = exc.errno, exc.strerror
+        raise error from None
 
 
 # ---------------------------------------------------------------------- stale temporaries

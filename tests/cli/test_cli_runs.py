@@ -102,7 +102,7 @@ def test_a_failed_final_write_says_the_checkpoint_holds_the_run(tmp_path, full_d
     full_disk("m.npz")
     result = run(*MOONS, "--out", "m.npz", "--checkpoint", "ck.npz", cwd=tmp_path)
     message = assert_user_error(result, quiet_stdout=False)
-    assert message == ("steepest train: error: cannot write m.npz: no space left on device "
+    assert message == ("steepest train: error: cannot write m.npz: No space left on device "
                        "(no file was written); the trained run is in the checkpoint ck.npz: "
                        "steepest train --resume ck.npz --out OTHER.npz writes the model "
                        "without training again")
@@ -119,7 +119,7 @@ def test_a_failed_final_write_without_a_checkpoint_says_nothing_holds_the_model(
     full_disk("m.npz")
     message = assert_user_error(run(*MOONS, "--out", "m.npz", "--force", cwd=tmp_path),
                                 quiet_stdout=False)
-    assert "no space left on device (the file there is unchanged); no other file holds the " \
+    assert "No space left on device (the file there is unchanged); no other file holds the " \
            "trained model: give a --out where it can be written" in message
     assert (tmp_path / "m.npz").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
@@ -131,7 +131,7 @@ def test_a_failed_checkpoint_stops_the_run_and_keeps_the_last_good_one(tmp_path,
 
     def save(net, path, training=None):
         if net.epochs_trained == 3:
-            raise steepest.errors.WriteError(f"cannot write {path}: no space left on device "
+            raise steepest.errors.WriteError(f"cannot write {path}: No space left on device "
                                              "(the file there is unchanged)")
         written.append(net.epochs_trained)
         return real(net, path, training)
@@ -139,7 +139,7 @@ def test_a_failed_checkpoint_stops_the_run_and_keeps_the_last_good_one(tmp_path,
     monkeypatch.setattr(steepest.callbacks, "save", save)
     message = assert_user_error(run(*MOONS, "--checkpoint", "ck.npz", cwd=tmp_path),
                                 quiet_stdout=False)
-    assert "ck.npz: no space left on device (the file there is unchanged)" in message
+    assert "ck.npz: No space left on device (the file there is unchanged)" in message
     assert written == [1, 2] and steepest.load(tmp_path / "ck.npz").epochs_trained == 2
 
 

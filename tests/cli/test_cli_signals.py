@@ -201,7 +201,7 @@ def test_a_real_write_failure_says_what_failed_and_leaves_no_temporary(tmp_path)
                           env=ENV | {"PYTHONDONTWRITEBYTECODE": "1"}, preexec_fn=limited,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 2
-    assert done.stderr == ("steepest train: error: cannot write m.npz: file too large (no file "
+    assert done.stderr == ("steepest train: error: cannot write m.npz: File too large (no file "
                            "was written); no other file holds the trained model: give a --out "
                            "where it can be written (and --checkpoint on long runs, which "
                            "keeps their work)\n")

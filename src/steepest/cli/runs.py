@@ -233,12 +233,13 @@ def holds_the_run(files: RunFiles) -> bool:
 
 
 def resume_hint(files: RunFiles, saved: Path | None) -> str:
-    """How to go on with this run: from its checkpoint, else from ``saved``."""
+    """How to go on with this run: ``"; steepest train --resume ..."`` from its
+    checkpoint, else from ``saved``; "" when nothing holds it."""
     if holds_the_run(files):
-        return f"steepest train --resume {files.checkpoint} goes on from the last checkpoint"
+        return f"; steepest train --resume {files.checkpoint} goes on from the last checkpoint"
     if saved is not None:
-        return f"steepest train --resume {saved} goes on from its epoch"
-    return "nothing was saved to resume from"
+        return f"; steepest train --resume {saved} goes on from its epoch"
+    return ""
 
 
 def describe_monitor(monitor: str) -> str:

@@ -242,7 +242,7 @@ def _interrupted(console: Console, net: Network, best: _SelectedEpoch, tracker: 
     if came.held:
         line += (f"; {came.held_names()} came meanwhile and waited for the save to end, so "
                  f"{files.out} is {'the new model, whole' if path else 'as it was'}")
-    console.message(f"\n{line}; {resume_hint(files, path)}")
+    console.message(f"\n{line}{resume_hint(files, path)}")
     if as_json:
         console.json({"interrupted": True, "signal": name,
                       "model": None if path is None else str(path),
