@@ -65,6 +65,7 @@ def test_resume_refuses_flags_that_change_the_run_naming_the_difference(tmp_path
         (("--one-hot", "size"), "--one-hot size differs from the run's color"),
         (("--augment", "flip"), "--augment flip differs from the run's none"),
         (("--activation", "tanh"), "--activation tanh differs from the run's relu"),
+        (("--loss", "mse"), "--loss mse differs from the run's cross_entropy"),
     ]:
         result = run("train", "--resume", "ck.npz", *args, cwd=tmp_path)
         assert_user_error(result, f"--resume ck.npz: {difference}", "a resumed run keeps its "
@@ -72,7 +73,7 @@ def test_resume_refuses_flags_that_change_the_run_naming_the_difference(tmp_path
     assert (tmp_path / "ck.npz").read_bytes() == before
     # What the run already was may be given again; --epochs takes it further.
     report = run_json("train", "--resume", "ck.npz", "--layers", "16", "--lr", "0.01",
-                      "--data", "d.csv", "--epochs", "6", cwd=tmp_path)
+                      "--data", "d.csv", "--loss", "cross_entropy", "--epochs", "6", cwd=tmp_path)
     assert report["epochs"] == 6 and report["model"] == str((tmp_path / "m.npz").resolve())
 
 

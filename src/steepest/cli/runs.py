@@ -155,10 +155,10 @@ def _changed(resumed: Resumed, name: str, given: Any, saved: Any) -> ConfigError
                        "run, with another --out, to change them)")
 
 
-def settings_flags(plan: RunSettings) -> dict[str, Any]:
+def settings_flags(plan: RunSettings, config: TrainingConfig) -> dict[str, Any]:
     """The run's resolved settings as the flags that give them (saved, so that a
-    resume resolves exactly this run whatever the defaults become)."""
-    config = plan.config
+    resume resolves exactly this run whatever the defaults become); ``config`` is
+    the configuration the run trains with, its loss chosen by the targets."""
     return {"data": data_name(plan.data) if data_kind(plan.data) == "csv" else plan.data,
             "layers": list(config.layers), "activation": config.activation,
             "dropout": config.dropout, "loss": config.loss, "seed": config.seed,
@@ -178,9 +178,10 @@ class RunFiles:
     every: int
     id: str
 
-    def record(self, plan: RunSettings, data: DataOptions) -> dict[str, Any]:
+    def record(self, plan: RunSettings, config: TrainingConfig, data: DataOptions
+               ) -> dict[str, Any]:
         """The run's record, saved with its model files (``net.record["run"]``)."""
-        return {"id": self.id, "settings": settings_flags(plan), "preset": plan.preset,
+        return {"id": self.id, "settings": settings_flags(plan, config), "preset": plan.preset,
                 "data": {name: getattr(data, name) for name in DATA_OPTIONS},
                 "out": str(self.out.resolve()),
                 "checkpoint": None if self.checkpoint is None else str(self.checkpoint.resolve()),

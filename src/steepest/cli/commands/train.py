@@ -93,7 +93,7 @@ def _train(args: argparse.Namespace, console: Console, plan: RunSettings, source
     augment = make_augmenter(plan.augment, data.info.get("image", {}).get("shape"))
     config = plan.config_for(data.classes is not None)
     net = resumed.net if resumed is not None else _network(config, data, plan, source)
-    net.record["run"] = files.record(plan, source)
+    net.record["run"] = files.record(plan, config, source)
     if not args.json:
         _say_plan(console, data, net, plan, resumed)
 
