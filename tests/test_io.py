@@ -89,6 +89,17 @@ def _rewrite(path: pathlib.Path, arrays: dict[str, np.ndarray], *, recompute: bo
     _write(path, arrays)
 
 
+def _with_metadata_changed(path: pathlib.Path, change) -> pathlib.Path:
+    """Rewrite the model file ``path`` with ``change(metadata)`` applied and a valid
+    checksum (what a file written by something else would be)."""
+    arrays = _read(path)
+    meta = _metadata(arrays)
+    change(meta)
+    arrays["metadata"] = _encode(meta)
+    _rewrite(path, arrays, recompute=True)
+    return path
+
+
 def _saved(tmp_path: pathlib.Path, name: str = "model.npz") -> pathlib.Path:
     net, _ = _trained_net()
     path = tmp_path / name
@@ -883,6 +894,8 @@ def test_a_model_file_written_before_the_restructuring_still_loads_and_resumes()
                                                     [0.67321301, 0.32678699]], rtol=1e-6)
     assert (net.sizes, net.init, net.dropout) == ([3, 5, 2], "glorot", [0.1])
     assert net.metadata == {"data": "two blobs", "classes": ["no", "yes"]}
+    # Its command-line facts sat in the user's metadata then: the record takes them.
+    assert net.record == {"data": "two blobs", "classes": ["no", "yes"]}
     assert net.epochs_trained == 3 and len(net.history["val_loss"]) == 3
     assert net.optimizer.name == "adam" and net.optimizer.schedule.epochs == 10
     assert net.optimizer.steps == 12  # 32 training rows in batches of 8, 3 epochs
@@ -891,3 +904,102 @@ def test_a_model_file_written_before_the_restructuring_still_loads_and_resumes()
     history = net.fit(X, (X[:, 0] + X[:, 1] > 0).astype(int), epochs=1, batch_size=8,
                       validation_split=0.2)  # resumes: the same optimiser, state and split
     assert net.optimizer.steps == 16 and len(history["loss"]) == 1
+
+
+# ---------------------------------------------------------------------- the record, apart
+
+
+def test_the_record_is_kept_apart_from_the_users_metadata(tmp_path):
+    net, _ = _trained_net()
+    net.metadata = {"test": "holdout v2", "data": "digits", "image": "yes", "classes": 10}
+    net.record = {"data": "moons", "classes": ["a", "b"], "test": {"loss": 0.5}}
+    loaded = steepest.load(net.save(tmp_path / "m.npz"))
+    assert loaded.metadata == net.metadata
+    assert loaded.record == net.record
+    assert steepest.load(_saved(tmp_path, "plain.npz")).record == {}
+
+
+def _as_written_before_the_record(path: pathlib.Path, user: dict) -> None:
+    """Rewrite ``path`` as steepest 0.1.0 wrote files: the command line's facts in
+    ``user``, no ``record``."""
+    def as_before(meta: dict) -> None:
+        del meta["record"]
+        meta["user"] = user
+
+    _with_metadata_changed(path, as_before)
+
+
+def test_an_old_file_gets_the_record_from_its_metadata_where_the_form_fits(tmp_path):
+    path = _saved(tmp_path)
+    user = {"data": "digits", "classes": 10, "image": "yes", "seed": 3, "test": {"loss": 0.2},
+            "mine": [1, 2]}
+    _as_written_before_the_record(path, user)
+    net = steepest.load(path)
+    assert net.metadata == user
+    assert net.record == {"data": "digits", "seed": 3, "test": {"loss": 0.2}}
+
+
+@pytest.mark.parametrize(("record", "message"), [
+    ({"classes": 10}, "record.classes must be a list of class names or null, found 10"),
+    ({"image": "yes"}, 'record.image must be an object {"shape": [height, width]'),
+    ({"image": {"shape": [8], "style": "digits"}}, "record.image must be an object"),
+    ({"data": 3}, "record.data must be a dataset's name or a file's path, found 3"),
+    ({"test": {"loss": "low"}}, "record.test must be an object of figures"),
+    ({"csv": {"schema": [], "target": "y"}}, "record.csv must be an object"),
+    ({"run": [1]}, "record.run must be an object, found [1]"),
+    ([1, 2], "record must be an object, found [1, 2]"),
+])
+def test_a_checksummed_record_of_the_wrong_form_is_refused_naming_the_field(tmp_path, record,
+                                                                            message):
+    path = _with_metadata_changed(_saved(tmp_path), lambda meta: meta.update(record=record))
+    assert message in _load_error(path)
+
+
+def test_read_metadata_tells_model_files_from_other_files(tmp_path):
+    path = _saved(tmp_path)
+    assert steepest.io.read_metadata(path)["format"] == "steepest.model"
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n")
+    np.save(tmp_path / "a.npy", np.arange(3))
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+        archive.writestr("x.txt", "hello")
+    for other in ("d.csv", "a.npy", "other.zip", "missing.npz"):
+        assert steepest.io.read_metadata(tmp_path / other) is None
+
+
+# ---------------------------------------------------------------------- the training state
+
+
+def _checkpointed(tmp_path: pathlib.Path) -> pathlib.Path:
+    X, y = _classification_data()
+    net = Network([4, 6, 3], activation="tanh", loss="cross_entropy", seed=0)
+    net.fit(X, y, epochs=3, batch_size=16, optimizer="adam", validation_split=0.25,
+            callbacks=[steepest.EarlyStopping(patience=5)], checkpoint=tmp_path / "ck.npz")
+    return tmp_path / "ck.npz"
+
+
+def test_a_checkpoint_holds_the_training_state_with_its_arrays(tmp_path):
+    net, state = steepest.io.load_checkpoint(_checkpointed(tmp_path))
+    assert (state.epochs, state.every, state.stopped) == (3, 1, False)
+    assert state.settings == {"batch_size": 16, "l2": 0.0, "clip_norm": None, "max_norm": None,
+                              "validation_split": 0.25, "shuffle": True,
+                              "validation_data": False}
+    assert len(state.data) == 64  # a SHA-256
+    (entry,) = state.callbacks
+    assert entry["name"] == "EarlyStopping" and entry["state"]["monitor"] == "val_loss"
+    assert entry["state"]["params"].shape == net.params.shape
+    assert steepest.io.load_checkpoint(_saved(tmp_path))[1] is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.update(epochs=-1), "training.epochs must be a whole number >= 0"),
+    (lambda t: t.update(every=0), "training.every must be a whole number >= 1, found 0"),
+    (lambda t: t.update(blas_threads="two"), "training.blas_threads must be a whole number"),
+    (lambda t: t.update(stopped="no"), "training.stopped must be true or false"),
+    (lambda t: t.update(callbacks=[{"state": {}}]), "training.callbacks must hold objects"),
+    (lambda t: t.update(data=None), "training.data must be a text, found None"),
+    (lambda t: t["callbacks"][0]["state"].update(params={"array": "nowhere"}),
+     "missing 'nowhere'"),
+])
+def test_a_checksummed_training_state_of_the_wrong_form_is_refused(tmp_path, change, message):
+    path = _with_metadata_changed(_checkpointed(tmp_path), lambda meta: change(meta["training"]))
+    assert message in _load_error(path)

@@ -92,7 +92,7 @@ def test_classes_string_labels_and_probabilities(iris):
     assert clf.classes_.tolist() == ["setosa", "versicolor", "virginica"]
     assert clf.n_features_in_ == 4
     assert clf.network_.sizes == [4, 16, 3]
-    assert clf.network_.metadata["classes"] == clf.classes_.tolist()
+    assert clf.network_.record["classes"] == clf.classes_.tolist()
     P = clf.predict_proba(X)
     assert P.shape == (150, 3) and P.dtype == np.float64
     np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-12)

@@ -8,7 +8,14 @@
 
 from . import activations, augment, callbacks, errors, initializers, losses, optimizers, plots
 from .augment import ImageAugmenter
-from .callbacks import Callback, EarlyStopping, GradientMonitor, Snapshots, WeightPath
+from .callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    GradientMonitor,
+    Snapshots,
+    WeightPath,
+)
 from .config import TrainingConfig
 from .doctor import (
     Diagnosis,
@@ -23,6 +30,7 @@ from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
 from .network import Gradients, Network, Step, Trace
+from .training import resume
 
 __version__ = "0.1.0"
 
@@ -56,6 +64,7 @@ def register(cls: type, *, replace: bool = False) -> type:
 
 __all__ = [
     "Callback",
+    "Checkpoint",
     "Diagnosis",
     "EarlyStopping",
     "GradCheckResult",
@@ -87,4 +96,5 @@ __all__ = [
     "overfit_check",
     "plots",
     "register",
+    "resume",
 ]

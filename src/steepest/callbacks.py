@@ -3,19 +3,24 @@
 A callback sees the network and the epoch's figures (``logs``: ``loss``,
 ``accuracy``, ``val_loss``, ``val_accuracy``, ``lr``). Setting
 ``net.stop_training = True`` ends training after the current epoch.
+:class:`Checkpoint` saves the run as it goes, so that
+:func:`~steepest.training.resume` can continue it.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import sys
 import time
-from typing import IO, TYPE_CHECKING
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import ConfigError
+from .io import TrainingState, save
 
 if TYPE_CHECKING:
     from .network import Network
@@ -49,6 +54,21 @@ class Callback:
     def on_train_end(self, net: Network) -> None:
         """Called once after the last epoch, also when training stopped early."""
 
+    def get_state(self) -> dict[str, Any] | None:
+        """What a checkpoint keeps of this callback, to carry on after a resume
+        (JSON-able values and arrays), or None for a callback that keeps nothing."""
+        return None
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Take back the state :meth:`get_state` gave (called after
+        ``on_train_begin`` when a run resumes)."""
+        raise ConfigError(f"{type(self).__name__} keeps no state to resume")
+
+    @property
+    def keeps_state(self) -> bool:
+        """Whether a checkpoint keeps this callback's state (it overrides get_state)."""
+        return type(self).get_state is not Callback.get_state
+
 
 class BestWeights(Callback):
     """Keep a copy of the weights of the best epoch so far.
@@ -60,11 +80,15 @@ class BestWeights(Callback):
     equals the best and its ``tie_break`` figure is lower. After each epoch,
     ``best`` and ``best_epoch`` (None before the first better epoch) tell which
     it was; :meth:`restore` puts its weights back. With ``keep_weights=False``
-    only the figures are tracked.
+    only the figures are tracked. With ``keep_training_state``, the optimiser's
+    state, the random state and the epoch count of the best epoch are kept too,
+    so that ``restore(net, training_state=True)`` makes the network what it was
+    at the end of that epoch, ready to train on from there.
     """
 
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", min_delta: float = 0.0,
-                 tie_break: str | None = None, keep_weights: bool = True) -> None:
+                 tie_break: str | None = None, keep_weights: bool = True,
+                 keep_training_state: bool = False) -> None:
         if mode not in ("auto", "min", "max"):
             raise ConfigError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.monitor = monitor
@@ -72,12 +96,14 @@ class BestWeights(Callback):
         self.maximize = mode == "max" or (mode == "auto" and "accuracy" in monitor)
         self.tie_break = tie_break
         self.keep_weights = keep_weights
+        self.keep_training_state = keep_training_state and keep_weights
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
         self.best = -math.inf if self.maximize else math.inf
         self.best_epoch: int | None = None
         self._best_tie = math.inf
         self._best_params: np.ndarray | None = None
+        self._best_training: dict[str, Any] | None = None
 
     def improved(self, logs: dict[str, float]) -> bool:
         """Whether the epoch of ``logs`` beats the best so far."""
@@ -102,14 +128,68 @@ class BestWeights(Callback):
             self._best_tie = logs[self.tie_break]
         if self.keep_weights:
             self._best_params = net.params.copy()
+        if self.keep_training_state:
+            self._best_training = _training_snapshot(net)
         return True
 
-    def restore(self, net: Network) -> bool:
-        """Put the best epoch's weights back into ``net``; False if there are none."""
+    def restore(self, net: Network, training_state: bool = False) -> bool:
+        """Put the best epoch's weights back into ``net``; False if there are none.
+        With ``training_state`` (kept with ``keep_training_state``), also the
+        optimiser's state, the random state and the epoch count of that epoch;
+        the history keeps every epoch trained."""
         if self._best_params is None:
             return False
         net.params[...] = self._best_params
+        if training_state and self._best_training is not None:
+            _restore_training(net, self._best_training)
         return True
+
+    def get_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"monitor": self.monitor, "best": self.best,
+                                 "best_epoch": self.best_epoch, "best_tie": self._best_tie}
+        if self._best_params is not None:
+            state["params"] = self._best_params
+        if self._best_training is not None:
+            kept = self._best_training
+            state |= {"epochs_trained": kept["epochs_trained"], "rng": kept["rng"],
+                      "steps": kept["steps"]}
+            state |= {f"optimizer.{key}": value for key, value in kept["optimizer"].items()}
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        if state.get("monitor") != self.monitor:
+            raise ConfigError(f"the checkpoint's {type(self).__name__} monitored "
+                              f"{state.get('monitor')!r}, this one {self.monitor!r}")
+        self.best, self.best_epoch = float(state["best"]), state["best_epoch"]
+        self._best_tie = float(state["best_tie"])
+        self._best_params = state.get("params")
+        if self.keep_training_state and "epochs_trained" in state:
+            self._best_training = {
+                "epochs_trained": state["epochs_trained"], "rng": state["rng"],
+                "steps": state["steps"],
+                "optimizer": {key.removeprefix("optimizer."): value
+                              for key, value in state.items() if key.startswith("optimizer.")},
+            }
+
+
+def _training_snapshot(net: Network) -> dict[str, Any]:
+    """Copies of what training changes besides the weights: the optimiser's
+    state vectors and step count, the random state, the epoch count."""
+    optimizer = net.optimizer
+    return {"epochs_trained": net.epochs_trained,
+            "rng": copy.deepcopy(net.rng.bit_generator.state),
+            "steps": optimizer.steps if optimizer is not None else 0,
+            "optimizer": ({} if optimizer is None else
+                          {key: value.copy() for key, value in optimizer.state.items()})}
+
+
+def _restore_training(net: Network, kept: dict[str, Any]) -> None:
+    net.epochs_trained = kept["epochs_trained"]
+    net.rng.bit_generator.state = kept["rng"]
+    if net.optimizer is not None:
+        net.optimizer.steps = kept["steps"]
+        for key, value in kept["optimizer"].items():
+            net.optimizer.state[key] = value.copy()
 
 
 class EarlyStopping(BestWeights):
@@ -160,6 +240,13 @@ class EarlyStopping(BestWeights):
     def on_train_end(self, net: Network) -> None:
         if self.restore_best_weights:
             self.restore(net)
+
+    def get_state(self) -> dict[str, Any]:
+        return super().get_state() | {"wait": self._wait, "stopped_epoch": self.stopped_epoch}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        super().set_state(state)
+        self._wait, self.stopped_epoch = int(state["wait"]), state["stopped_epoch"]
 
 
 class ProgressBar(Callback):
@@ -437,3 +524,67 @@ class Snapshots(Callback):
     def _take(self, net: Network, epoch: int) -> None:
         self.param_vectors.append(net.params.copy())
         self.epochs.append(epoch)
+
+
+class Checkpoint(Callback):
+    """Save the run every ``every`` epochs, so that a run killed, interrupted or
+    out of power goes on where it stopped (:func:`~steepest.training.resume`).
+
+    Give it to ``fit(..., checkpoint=Checkpoint(path, every=5))`` (or
+    ``checkpoint=path`` for every epoch), which tells it the run's settings.
+    After every ``every``-th epoch, the last epoch of the fit and an epoch after
+    which a callback stopped training, ``path`` is written atomically: a model
+    file (the weights of that epoch, the optimiser's state, the random state,
+    the history) plus the :class:`~steepest.io.TrainingState`: the fit's
+    settings, the epoch the run goes to, the data's fingerprint, the state of
+    the callbacks that keep one (the best weights so far) and the BLAS thread
+    count. ``path=None`` writes nothing and keeps the state for
+    :meth:`state` alone (for a caller that saves it itself).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, every: int = 1) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError(f"every must be a whole number >= 1, got {every!r}")
+        self.path = None if path is None else Path(path)
+        self.every = every
+        self._run: tuple[dict[str, Any], str, list[Callback]] | None = None
+
+    def bind(self, settings: dict[str, Any], data: str, callbacks: list[Callback]) -> None:
+        """The run's ``settings`` (see :class:`~steepest.io.TrainingState`), its
+        data's fingerprint and the callbacks whose state it keeps (fit calls it)."""
+        self._run = (settings, data, [c for c in callbacks if c.keeps_state])
+
+    def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
+        if self._run is None:
+            raise ConfigError("give a Checkpoint to fit(checkpoint=...), not in callbacks: "
+                              "fit tells it the run's settings")
+
+    def on_epoch_end(self, net: Network, epoch: int, logs: dict[str, float]) -> None:
+        done = epoch + 1
+        if self.path is not None and (done % self.every == 0 or done == self.params["epochs"]
+                                      or net.stop_training):
+            save(net, self.path, self.state(net))
+
+    def state(self, net: Network) -> TrainingState:
+        """The run as it stands: how it goes on from ``net``'s weights."""
+        if self._run is None:
+            raise ConfigError("this Checkpoint was never given to fit(checkpoint=...)")
+        settings, data, callbacks = self._run
+        states = [{"name": type(c).__name__, "state": c.get_state()} for c in callbacks]
+        return TrainingState(dict(settings), self.params["epochs"], data, self.every, states,
+                             blas_threads(), net.stop_training)
+
+
+def blas_threads() -> int | None:
+    """How many threads NumPy's BLAS uses now (asked through threadpoolctl), or
+    None when that cannot be known. Float32 matrix products round differently
+    with another count, so a run repeats bit for bit only at the same one."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    pools = [pool for pool in threadpool_info() if pool.get("user_api") == "blas"]
+    # NumPy's own BLAS (in numpy.libs for a wheel): SciPy may bring another along.
+    own = [pool for pool in pools
+           if os.path.basename(os.path.dirname(pool.get("filepath", ""))).startswith("numpy")]
+    return max((pool["num_threads"] for pool in own or pools), default=None)

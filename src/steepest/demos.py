@@ -170,12 +170,12 @@ def _vanishing_figures(runs: list[VanishingRun], out: Path) -> list[Path]:
         axis.set_ylim(floor / 10, float(all_norms.max()) * 10)
         axis.set_title(run.label, fontsize=10)
     saturated = plots.plot_activation_histograms(runs[0].net, VANISHING_X, bins=20)
-    return [plots.save_figure(fig, out / name) for name, fig in (
-        ("vanishing-gradients.png", norms), ("vanishing-loss.png", losses),
-        ("vanishing-gradient-norms.png", over_time), ("vanishing-activations.png", saturated))]
+    return [plots.save_figure(fig, out / name) for name, fig in zip(
+        PLOTTING_DEMOS["vanishing"], (norms, losses, over_time, saturated), strict=True)]
 
 
 DEMOS = {"tutorials": tutorials, "vanishing": vanishing}
 
-#: The demos that draw figures (``steepest demo NAME --plots DIR``).
-PLOTTING_DEMOS = {"vanishing"}
+#: The demos that draw figures (``steepest demo NAME --plots DIR``), and their files.
+PLOTTING_DEMOS = {"vanishing": ("vanishing-gradients.png", "vanishing-loss.png",
+                                "vanishing-gradient-norms.png", "vanishing-activations.png")}

@@ -73,5 +73,19 @@ class DivergenceError(SteepestError):
                 f"{self.reason}{rate}")
 
 
+class WriteError(SteepestError, OSError):
+    """A file could not be written: the disk is full, the folder is read-only or
+    missing, another process is writing it, or a folder, FIFO or device stands at
+    its path. The file there, if any, is as it was (writes go to a temporary file
+    renamed into place). Also an :class:`OSError`, with the ``errno`` of the cause."""
+
+    __str__ = Exception.__str__  # the message, not OSError's "[Errno n] ..."
+
+
+class ReproducibilityWarning(UserWarning):
+    """A resumed run may not repeat an uninterrupted one bit for bit (another BLAS
+    thread count than the run's)."""
+
+
 class DatasetError(DataError):
     """A dataset file is missing, corrupt or truncated, or could not be downloaded."""

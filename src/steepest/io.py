@@ -3,10 +3,13 @@
 A file holds ``W0, b0, W1, b1, ...``, the optimiser's state vectors
 (``optimizer.m`` ...), ``metadata`` (UTF-8 JSON as bytes: format and version,
 architecture, dtype, training history, optimiser settings and step count, the
-random generator's state, and the network's own ``metadata`` dict) and
-``checksum`` (SHA-256 over all of that). It is read with ``allow_pickle=False``,
-so opening a file can never run code, and written to a temporary file that is
-renamed into place, so a crash never leaves half a model behind.
+random generator's state, the network's own ``metadata`` dict (the user's) and
+its ``record`` (what steepest's front ends note: the dataset, class names...))
+and ``checksum`` (SHA-256 over all of that). A checkpoint adds a
+:class:`TrainingState`: how the run goes on. It is read with
+``allow_pickle=False``, so opening a file can never run code, and written to a
+temporary file that is renamed into place, so a crash never leaves half a model
+behind.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import json
 import os
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +37,47 @@ ZIP_MAGIC = b"PK\x03\x04"
 FORMAT_VERSION = 1
 
 
-def save(net: Network, path: str | os.PathLike[str]) -> Path:
+@dataclass
+class TrainingState:
+    """How a run goes on from a model file's weights: what a checkpoint adds to a
+    model file (see :class:`~steepest.callbacks.Checkpoint`).
+
+    - ``settings``: the settings of ``fit`` that the network does not hold
+      itself (``batch_size``, ``l2``, ``clip_norm``, ``max_norm``,
+      ``validation_split``, ``shuffle``).
+    - ``epochs``: the epoch the run trains to, counted over the network's life.
+    - ``data``: the training data's fingerprint
+      (:func:`~steepest.training.data_fingerprint`), so a resume on other data
+      is refused.
+    - ``every``: a checkpoint is written every this many epochs.
+    - ``callbacks``: the state of each callback that keeps one
+      (:meth:`~steepest.callbacks.Callback.get_state`), in order, as
+      ``{"name": class name, "state": {...}}``; a state may hold arrays.
+    - ``blas_threads``: the BLAS threads the run used (None: unknown): a run
+      repeats bit for bit only at the same count.
+    - ``stopped``: a callback ended the run early.
+    """
+
+    settings: dict[str, Any]
+    epochs: int
+    data: str
+    every: int = 1
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    blas_threads: int | None = None
+    stopped: bool = False
+
+
+def save(net: Network, path: str | os.PathLike[str],
+         training: TrainingState | None = None) -> Path:
     """Write the network to ``path`` (exactly that name) atomically; returns the path.
 
     Everything needed to predict and to resume training bit for bit is saved:
-    weights, architecture, history, optimiser state and the random state.
+    weights, architecture, history, optimiser state and the random state, the
+    network's ``metadata`` and ``record``; with ``training``, a checkpoint's
+    :class:`TrainingState` too. A symbolic link is written through to its
+    target; a folder, FIFO or device at ``path`` is refused
+    (:class:`~steepest.errors.WriteError`, as is a failed write, which leaves
+    the old file as it was).
     """
     arrays = {}
     for i, (W, b) in enumerate(net._layers):
@@ -52,15 +92,18 @@ def save(net: Network, path: str | os.PathLike[str]) -> Path:
         "split_seed": net.split_seed,
         "optimizer": None,
         "user": net.metadata,
+        "record": net.record,
     }
     if net.optimizer is not None:
         metadata["optimizer"] = net.optimizer.config()
         for key, value in net.optimizer.state.items():
             arrays[f"optimizer.{key}"] = value
+    if training is not None:
+        metadata["training"] = _training_to_json(training, arrays)
     try:
         text = json.dumps(metadata, default=_plain)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"cannot save net.metadata: {exc}") from None
+        raise ConfigError(f"cannot save net.metadata or net.record: {exc}") from None
     arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
     arrays["checksum"] = np.frombuffer(_digest(arrays).encode(), dtype=np.uint8)
     path = Path(path)
@@ -69,14 +112,21 @@ def save(net: Network, path: str | os.PathLike[str]) -> Path:
 
 
 def load(path: str | os.PathLike[str]) -> Network:
-    """Read a network written by :func:`save`.
+    """Read a network written by :func:`save` (a checkpoint too: its weights are
+    those of the last epoch it holds).
 
     Raises :class:`~steepest.errors.ModelFileError` naming the problem when the
     file is missing, not a model file, truncated, corrupt, of an unknown format
     version, or altered since it was written.
     """
-    from .network import Network  # the network module imports this one
+    return load_checkpoint(path)[0]
 
+
+def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Network, TrainingState | None]:
+    """Read a model file and how its run goes on: the network (as :func:`load`)
+    and the file's :class:`TrainingState`, or None for a file saved without one
+    (``net.save``). Raises :class:`~steepest.errors.ModelFileError` as
+    :func:`load` does."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
@@ -88,18 +138,8 @@ def load(path: str | os.PathLike[str]) -> Network:
         raise ModelFileError(f"{path}: checksum mismatch: the file was altered or is corrupt")
     meta = _parse_metadata(path, arrays.pop("metadata"))
     try:
-        net = Network.from_config(meta["network"])
-        n_layers = net.n_layers
-        net.set_weights([arrays[f"{kind}{i}"] for i in range(n_layers) for kind in "Wb"])
-        net.history = History(meta["history"])
-        net.epochs_trained = int(meta["epochs_trained"])
-        net.rng.bit_generator.state = meta["rng_state"]
-        if "split_seed" in meta:  # files from before it existed keep the seed's own
-            net.split_seed = int(meta["split_seed"])
-        net.metadata = dict(meta.get("user") or {})
-        if meta["optimizer"] is not None:
-            net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
-            net.optimizer.bind(net)
+        net = _network(meta, arrays)
+        training = _training_from_json(meta.get("training"), arrays)
     except UnknownNameError as exc:
         raise ModelFileError(
             f"{path}: the model uses the {exc.kind} {exc.name!r}, which this Python session "
@@ -109,7 +149,88 @@ def load(path: str | os.PathLike[str]) -> Network:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
         raise ModelFileError(f"{path}: inconsistent model file: {detail}") from None
+    return net, training
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The metadata of the steepest model file ``path`` as written, or None when
+    ``path`` is not one. Quick and unchecked: the arrays are neither read nor
+    checked against the checksum (:func:`load` does that)."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != ZIP_MAGIC:
+                return None
+            f.seek(0)
+            with np.load(f, allow_pickle=False) as archive:
+                raw = archive["metadata"].tobytes()
+        meta = json.loads(raw.decode())
+    except (OSError, ValueError, KeyError, AttributeError, RecursionError, zipfile.BadZipFile,
+            EOFError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
+
+
+def _network(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Network:
+    """The network the checked ``meta`` and ``arrays`` describe."""
+    from .network import Network  # the network module imports this one
+
+    net = Network.from_config(meta["network"])
+    n_layers = net.n_layers
+    net.set_weights([arrays[f"{kind}{i}"] for i in range(n_layers) for kind in "Wb"])
+    net.history = History(meta["history"])
+    net.epochs_trained = int(meta["epochs_trained"])
+    net.rng.bit_generator.state = meta["rng_state"]
+    if "split_seed" in meta:  # files from before it existed keep the seed's own
+        net.split_seed = int(meta["split_seed"])
+    net.metadata = dict(meta.get("user") or {})
+    net.record = dict(meta["record"]) if "record" in meta else _legacy_record(net.metadata)
+    if meta["optimizer"] is not None:
+        net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
+        net.optimizer.bind(net)
     return net
+
+
+def _legacy_record(user: dict[str, Any]) -> dict[str, Any]:
+    """A file from before the record had its own place kept the command line's
+    facts in the user's metadata: those of them that have the record's form."""
+    return {key: value for key, value in user.items()
+            if key in RECORD_FIELDS and _record_problem(key, value) is None}
+
+
+def _training_to_json(training: TrainingState, arrays: dict[str, np.ndarray]
+                      ) -> dict[str, Any]:
+    """``training`` as JSON; the arrays of the callbacks' states go into ``arrays``."""
+    callbacks = []
+    for i, entry in enumerate(training.callbacks):
+        state = {}
+        for key, value in entry["state"].items():
+            if isinstance(value, np.ndarray):
+                name = f"training.callbacks.{i}.{key}"
+                arrays[name] = value
+                value = {"array": name}
+            state[key] = value
+        callbacks.append({"name": entry["name"], "state": state})
+    return {"settings": training.settings, "epochs": training.epochs, "data": training.data,
+            "every": training.every, "callbacks": callbacks,
+            "blas_threads": training.blas_threads, "stopped": training.stopped}
+
+
+def _training_from_json(saved: dict[str, Any] | None, arrays: dict[str, np.ndarray]
+                        ) -> TrainingState | None:
+    if saved is None:
+        return None
+    callbacks = []
+    for entry in saved["callbacks"]:
+        state = {key: arrays[value["array"]] if _is_array_ref(value) else value
+                 for key, value in entry["state"].items()}
+        callbacks.append({"name": entry["name"], "state": state})
+    return TrainingState(dict(saved["settings"]), saved["epochs"], saved["data"],
+                         saved["every"], callbacks, saved["blas_threads"], saved["stopped"])
+
+
+def _is_array_ref(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"array"} and isinstance(value["array"],
+                                                                             str)
 
 
 def _plain(value: Any) -> Any:
@@ -225,7 +346,59 @@ def _check_metadata(meta: dict[str, Any]) -> None:
     _get(meta, "rng_state", dict, "an object")
     if meta.get("user") is not None:
         _get(meta, "user", dict, "an object")
+    if "record" in meta:
+        for key, value in _get(meta, "record", dict, "an object").items():
+            problem = _record_problem(key, value)
+            if problem:
+                raise _MetadataError(f"record.{key} must be {problem}, found {_short(value)}")
     _check_optimizer(meta.get("optimizer", _MISSING))
+    if meta.get("training") is not None:
+        _check_training(_get(meta, "training", dict, "an object"))
+
+
+#: The record's fields that the command line reads, and the form each must have.
+RECORD_FIELDS: dict[str, tuple[str, Any]] = {
+    "data": ("a dataset's name or a file's path", lambda v: isinstance(v, str)),
+    "classes": ("a list of class names or null",
+                lambda v: v is None or (isinstance(v, list)
+                                        and all(isinstance(c, str) for c in v))),
+    "image": ('an object {"shape": [height, width], "style": name}',
+              lambda v: isinstance(v, dict) and isinstance(v.get("style"), str)
+              and isinstance(v.get("shape"), list) and len(v["shape"]) == 2
+              and all(_is_whole(n) and n >= 1 for n in v["shape"])),
+    "csv": ('an object {"schema": {...}, "target": column}',
+            lambda v: isinstance(v, dict) and isinstance(v.get("schema"), dict)
+            and isinstance(v.get("target"), str)),
+    "seed": ("a whole number >= 0 or null", lambda v: v is None or (_is_whole(v) and v >= 0)),
+    "data_dir": ("a folder's path", lambda v: isinstance(v, str)),
+    "preset": ("a preset's name", lambda v: isinstance(v, str)),
+    "test": ("an object of figures", lambda v: isinstance(v, dict)
+             and all(_is_number(x) for x in v.values())),
+    "run": ("an object", lambda v: isinstance(v, dict)),
+}
+
+
+def _record_problem(key: str, value: Any) -> str | None:
+    """What a record field must be, when ``value`` is not that; None when it is (or
+    the field is not one the command line reads)."""
+    if key not in RECORD_FIELDS:
+        return None
+    what, valid = RECORD_FIELDS[key]
+    return None if valid(value) else what
+
+
+def _check_training(training: dict[str, Any]) -> None:
+    _get(training, "training.settings", dict, "an object")
+    _get(training, "training.data", str, "a text")
+    _check_whole(training.get("epochs"), "training.epochs", 0)
+    _check_whole(training.get("every"), "training.every", 1)
+    _check_whole(training.get("blas_threads"), "training.blas_threads", 1, null=True)
+    _get(training, "training.stopped", bool, "true or false")
+    for entry in _get(training, "training.callbacks", list, "a list"):
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("state"), dict)):
+            raise _MetadataError(f"training.callbacks must hold objects with a name and a "
+                                 f"state, found {_short(entry)}")
 
 
 def _check_optimizer(config: Any) -> None:
@@ -234,13 +407,16 @@ def _check_optimizer(config: Any) -> None:
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise _MetadataError(f"optimizer must be null or an object with a name, found "
                         f"{_short(config)}")
-    if not (_is_whole(config.get("steps")) and config["steps"] >= 0):
-        raise _MetadataError(f"optimizer.steps must be a whole number >= 0, found "
-                        f"{_short(config.get('steps'))}")
-    first = config.get("first_epoch")
-    if first is not None and not (_is_whole(first) and first >= 0):
-        raise _MetadataError(f"optimizer.first_epoch must be a whole number >= 0 or null, found "
-                        f"{_short(first)}")
+    _check_whole(config.get("steps"), "optimizer.steps", 0)
+    _check_whole(config.get("first_epoch"), "optimizer.first_epoch", 0, null=True)
+
+
+def _check_whole(value: Any, where: str, low: int, null: bool = False) -> None:
+    """Refuse ``value`` unless it is a whole number >= ``low`` (or, with ``null``, None)."""
+    if (value is None and null) or (_is_whole(value) and value >= low):
+        return
+    raise _MetadataError(f"{where} must be a whole number >= {low}{' or null' if null else ''}, "
+                         f"found {_short(value)}")
 
 
 _MISSING = object()

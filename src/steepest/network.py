@@ -214,7 +214,7 @@ class Network:
         nothing changes at prediction time.
     seed:
         Seeds initialisation, shuffling and dropout: the same seed gives the
-        same run, bit for bit.
+        same run, bit for bit, at the same BLAS thread count.
     dtype:
         ``"float32"`` (default) or ``"float64"``: the precision of the weights
         and of training.
@@ -261,8 +261,12 @@ class Network:
         self.history = History()
         self.epochs_trained = 0
         self.stop_training = False
-        #: Free-form JSON-able facts saved with the model (dataset, class names...).
+        #: Your own JSON-able facts, saved with the model; steepest never reads them.
         self.metadata: dict[str, Any] = {}
+        #: What steepest's front ends note about the model, saved apart from
+        #: ``metadata``: the dataset, its class names, how inputs are encoded, the
+        #: test figures (the command line and the scikit-learn estimators write it).
+        self.record: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ structure
     @property

@@ -188,7 +188,7 @@ class _NetworkEstimator(BaseEstimator):
         n_outputs, output_activation, loss = self._head()
         net = config.replace(output_activation=output_activation, loss=loss).network(
             n_features, n_outputs)
-        net.metadata = {"estimator": type(self).__name__}
+        net.record = {"estimator": type(self).__name__}
         return net
 
     def _outputs(self, X: Any) -> np.ndarray:
@@ -372,7 +372,7 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
     def _build(self, config: TrainingConfig, n_features: int) -> Network:
         net = super()._build(config, n_features)
         # Saved with the network: `steepest predict` then names the classes.
-        net.metadata["classes"] = [str(c) for c in self.classes_]
+        net.record["classes"] = [str(c) for c in self.classes_]
         return net
 
     def predict_proba(self, X: Any) -> np.ndarray:

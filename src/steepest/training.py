@@ -11,21 +11,28 @@ epoch never copies the dataset; full-batch training uses the data as it is.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _validation as check
 from ._validation import CLASSES
-from .callbacks import Callback, ProgressBar
+from .callbacks import Callback, Checkpoint, ProgressBar, blas_threads
 from .config import TrainingConfig
-from .errors import ConfigError, DataError, DivergenceError, ShapeError
+from .errors import ConfigError, DataError, DivergenceError, ReproducibilityWarning, ShapeError
 from .history import History
+from .io import TrainingState, load_checkpoint
 from .metrics import correct, evaluate_prepared
 from .optimizers import Optimizer, Schedule
 
 if TYPE_CHECKING:
     from .network import Network
+
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
 #: A loss more than this many times the first batch's (or than 1, if that was
@@ -52,7 +59,8 @@ def fit(
     sample_weight: np.ndarray | None = None,
     callbacks: Sequence[Callback] = (),
     verbose: int = 0,
-    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    augment: Augment | None = None,
+    checkpoint: str | os.PathLike[str] | Checkpoint | None = None,
 ) -> History:
     """Train the network by gradient descent; returns this call's :class:`History`.
 
@@ -87,6 +95,10 @@ def fit(
       training batch (not to validation data), e.g.
       :class:`~steepest.augment.ImageAugmenter`; it gets the network's random
       generator, so a seeded run stays repeatable.
+    - ``checkpoint``: a file path, or a :class:`~steepest.callbacks.Checkpoint`
+      (``Checkpoint(path, every=5)``): the run is saved there after every epoch
+      (every ``every``), atomically, and :func:`resume` continues it, bit for bit
+      at the same BLAS thread count, after a crash or a kill.
 
     Raises a :mod:`steepest.errors` exception before training for bad data or
     settings, and :class:`~steepest.errors.DivergenceError` if the loss or the
@@ -96,35 +108,139 @@ def fit(
     the best epoch's if an ``EarlyStopping`` callback restores them), and the
     optimiser restarts, same kind and settings, at the next ``fit``.
     """
-    X, Y, kind, w = net._prepare(X, y, sample_weight)
     config = TrainingConfig(
         epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
         schedule=schedule, l2=l2, clip_norm=clip_norm, max_norm=max_norm,
         validation_split=validation_split, shuffle=shuffle,
     )
+    return _train(net, X, y, config, sample_weight=sample_weight,
+                  validation_data=validation_data, callbacks=callbacks, verbose=verbose,
+                  augment=augment, checkpoint=checkpoint)
+
+
+def resume(
+    path: str | os.PathLike[str],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int | None = None,
+    sample_weight: np.ndarray | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 0,
+    augment: Augment | None = None,
+) -> Network:
+    """Continue the run saved in the checkpoint ``path`` (``fit(...,
+    checkpoint=path)``) to its last epoch, or to ``epochs`` (counted over the
+    network's life); returns the network, whose ``history`` holds every epoch.
+
+    The data (``X``, ``y``, ``sample_weight``, ``validation_data``) must be the
+    run's, and ``callbacks`` and ``augment`` what it used (they are code, which a
+    file does not hold): the checkpoint restores the state of the callbacks that
+    keep one (``BestWeights``, ``EarlyStopping``). Checkpoints go on being
+    written to ``path``. At the BLAS thread count of the run (see
+    :func:`~steepest.callbacks.blas_threads`; another count is a
+    :class:`~steepest.errors.ReproducibilityWarning`), the weights are those of
+    the run had it never stopped, bit for bit.
+
+    Raises :class:`~steepest.errors.ModelFileError` for a missing or corrupt
+    file, :class:`~steepest.errors.ConfigError` for a file that is not a
+    checkpoint or callbacks that are not the run's, and
+    :class:`~steepest.errors.DataError` for other data.
+    """
+    net, state = load_checkpoint(path)
+    if state is None:
+        raise ConfigError(f"{path} holds no training state (it was saved by save(), not as a "
+                          "checkpoint); load it and call fit to train it further")
+    continue_run(net, state, X, y, epochs=epochs, sample_weight=sample_weight,
+                 validation_data=validation_data, callbacks=callbacks, verbose=verbose,
+                 augment=augment, checkpoint=Checkpoint(path, state.every))
+    return net
+
+
+def continue_run(
+    net: Network, state: TrainingState, X: np.ndarray, y: np.ndarray, *,
+    epochs: int | None = None, sample_weight: np.ndarray | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    callbacks: Sequence[Callback] = (), verbose: int = 0, augment: Augment | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> History:
+    """:func:`resume` for a network and its :class:`~steepest.io.TrainingState`
+    already loaded (``steepest.io.load_checkpoint``), writing checkpoints to
+    ``checkpoint`` (None: none); returns this call's history."""
+    target = state.epochs if epochs is None else check.whole_number(epochs, "epochs", 0)
+    if target < net.epochs_trained:
+        raise ConfigError(f"the run has trained {net.epochs_trained} epochs already; epochs "
+                          f"(counted over the network's life) cannot be {target}")
+    settings = dict(state.settings)
+    if settings.pop("validation_data", False) != (validation_data is not None):
+        raise ConfigError("validation_data must be given to resume exactly when the run had it"
+                          " (pass the same validation_data)")
+    remaining = 0 if state.stopped and epochs is None else target - net.epochs_trained
+    config = TrainingConfig(epochs=remaining, **settings)
+    threads = blas_threads()
+    if state.blas_threads and threads and threads != state.blas_threads:
+        warnings.warn(ReproducibilityWarning(
+            f"the run used {state.blas_threads} BLAS thread(s), this process {threads}: the "
+            "result may differ from an uninterrupted run in the last bits (float32 products "
+            "round differently)"), stacklevel=2)
+    return _train(net, X, y, config, sample_weight=sample_weight,
+                  validation_data=validation_data, callbacks=callbacks, verbose=verbose,
+                  augment=augment, checkpoint=checkpoint, resumed=state)
+
+
+def _train(
+    net: Network, X: Any, y: Any, config: TrainingConfig, *, sample_weight: Any,
+    validation_data: tuple[np.ndarray, np.ndarray] | None, callbacks: Any, verbose: int,
+    augment: Augment | None, checkpoint: str | os.PathLike[str] | Checkpoint | None,
+    resumed: TrainingState | None = None,
+) -> History:
+    """The fit loop of ``config`` on ``(X, y)``; with ``resumed``, a run that goes
+    on from a checkpoint (its data checked, its callbacks' states restored)."""
+    X, Y, kind, w = net._prepare(X, y, sample_weight)
     callbacks = _checked_callbacks(callbacks)
     if augment is not None and not callable(augment):
         raise ConfigError(f"augment must be a function (X_batch, rng) -> X_batch, got {augment!r}")
     train_rows, validation = _validation_set(net, X, Y, kind, w, validation_data,
                                              config.validation_split)
     chosen = config.optimizer_for(net)
+    if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
+        checkpoint = Checkpoint(checkpoint)
+    fingerprint = None
+    if checkpoint is not None or resumed is not None:
+        fingerprint = _fingerprint(X, Y, w, *(validation if validation_data is not None
+                                              else ()))
+    if resumed is not None and fingerprint != resumed.data:
+        raise DataError("the training data is not the run's (its fingerprint differs): resume "
+                        "on the same rows, in the same order, with the same targets, weights "
+                        "and validation data")
 
     metric_names = ["loss"] + (["accuracy"] if kind else [])
     if validation is not None:
         metric_names += [f"val_{m}" for m in metric_names]
     loop = _Loop(net, X, Y, kind, w, train_rows, config, augment)
-    callbacks = [*callbacks, *([ProgressBar()] if verbose else [])]
+    callbacks = [*callbacks, *([ProgressBar()] if verbose else []),
+                 *([checkpoint] if checkpoint is not None else [])]
+    if checkpoint is not None:
+        checkpoint.bind(_run_settings(config, validation_data), fingerprint, callbacks)
     params = {"epochs": net.epochs_trained + config.epochs, "steps": loop.steps,
               "samples": len(train_rows)}
     for callback in callbacks:
         callback.set_params(params)
         callback.on_train_begin(net, [*metric_names, "lr"])
+    if resumed is not None:
+        _restore_states(callbacks, resumed.callbacks)
     # Only now, with every check passed, does the network take the new optimiser.
     chosen.bind(net)  # refused if it trains another network
     if chosen.first_epoch is None:
         chosen.first_epoch = net.epochs_trained
     net.optimizer = chosen
     net.stop_training = False
+    # A best-epoch file's history goes on past its weights' epoch: training goes on
+    # from the weights, so the epochs after them are history no more.
+    if len(net.history) > net.epochs_trained:
+        net.history = History({key: values[:net.epochs_trained]
+                               for key, values in net.history.metrics.items()})
 
     history = History()
     try:
@@ -149,6 +265,39 @@ def fit(
         for callback in callbacks:
             callback.on_train_end(net)
     return history
+
+
+def _run_settings(config: TrainingConfig, validation_data: Any) -> dict[str, Any]:
+    """What a checkpoint keeps of the fit's settings: those the network does not hold."""
+    settings = config.fit_settings()
+    for name in ("epochs", "optimizer", "learning_rate", "schedule"):
+        del settings[name]
+    return settings | {"validation_data": validation_data is not None}
+
+
+def _fingerprint(*arrays: np.ndarray | None) -> str:
+    """SHA-256 over the arrays' dtypes, shapes and bytes: the same data, or not."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None or isinstance(a, str):  # no weights; the kind of targets
+            h.update(repr(a).encode())
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.data)
+    return h.hexdigest()
+
+
+def _restore_states(callbacks: list[Callback], saved: list[dict[str, Any]]) -> None:
+    """Give each callback that keeps a state its state from the checkpoint, in order."""
+    keeping = [c for c in callbacks if c.keeps_state]
+    names = [type(c).__name__ for c in keeping]
+    if names != [entry["name"] for entry in saved]:
+        raise ConfigError(f"the checkpoint holds the state of the callbacks "
+                          f"{[entry['name'] for entry in saved]}, this run has {names}: resume "
+                          "with the run's callbacks")
+    for callback, entry in zip(keeping, saved, strict=True):
+        callback.set_state(entry["state"])
 
 
 def _checked_callbacks(callbacks: Any) -> list[Callback]:

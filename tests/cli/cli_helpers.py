@@ -9,9 +9,14 @@ import io
 import json
 import math
 import os
+import queue
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +67,52 @@ def run_subprocess(*args: object, cwd: Path, timeout: float = 300,
     done = subprocess.run([sys.executable, *command, *map(str, args)], cwd=cwd, env=ENV,
                           capture_output=True, text=True, timeout=timeout, check=False)
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def _lines_of(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def interrupt(args: list[str], cwd: Path, ready: Callable[[str], bool], pause: float = 0.0,
+              signum: int | None = signal.SIGINT,
+              then: Callable[[subprocess.Popen], None] | None = None
+              ) -> tuple[int, str, list[str]]:
+    """Run ``steepest ARGS`` in a new process and send it ``signum`` (Ctrl-C's by
+    default; None: none) once a line of its output is ``ready`` (and ``pause``
+    seconds more), then call ``then(process)`` (to send more): the exit code,
+    stderr and the rest of stdout."""
+    stderr_path = cwd / "stderr.txt"
+    with open(stderr_path, "w") as stderr, subprocess.Popen(
+        [sys.executable, "-m", "steepest", *args], cwd=cwd,
+        env=ENV | {"PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=stderr, text=True,
+    ) as proc:
+        lines: queue.Queue = queue.Queue()
+        reader = threading.Thread(target=_lines_of, args=(proc.stdout, lines), daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                assert line is not None, "the command ended before it was interrupted"
+                if ready(line):
+                    break
+            time.sleep(pause)
+            if signum is not None:
+                proc.send_signal(signum)
+            if then is not None:
+                then(proc)
+            code = proc.wait(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        reader.join(timeout=10)
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    return code, stderr_path.read_text(), rest
 
 
 def assert_ok(result: Result, code: int = 0) -> Result:

@@ -35,8 +35,8 @@ def test_evaluate_json(digits_model, digits_evaluation, digits_test_set):
     np.testing.assert_allclose(report["precision"], diagonal / matrix.sum(axis=0), atol=1e-6)
     # The same figures as the training run's own test evaluation.
     net = steepest.load(digits_model)
-    assert report["loss"] == pytest.approx(net.metadata["test"]["loss"], rel=1e-6)
-    assert report["accuracy"] == pytest.approx(net.metadata["test"]["accuracy"])
+    assert report["loss"] == pytest.approx(net.record["test"]["loss"], rel=1e-6)
+    assert report["accuracy"] == pytest.approx(net.record["test"]["accuracy"])
     predicted = net.predict_classes(X_test)
     expected = np.zeros((10, 10), dtype=int)
     np.add.at(expected, (y_test, predicted), 1)

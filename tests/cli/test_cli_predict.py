@@ -41,7 +41,7 @@ def test_predict_npy_one_row_and_many_rows(tmp_path, digits_model, digits_test_s
     assert [p["input"] for p in found] == [f"rows.npy[{i}]" for i in range(len(X_test))]
     classes = np.array([p["class"] for p in found])
     np.testing.assert_array_equal(classes, expected)
-    assert (classes == y_test).mean() == pytest.approx(net.metadata["test"]["accuracy"])
+    assert (classes == y_test).mean() == pytest.approx(net.record["test"]["accuracy"])
 
     found = predictions(run_json("predict", digits_model, "images.npy", cwd=tmp_path))
     assert [p["class"] for p in found] == expected[:3].tolist()
@@ -102,7 +102,7 @@ def test_predict_with_csv_and_regression_models(csv_dir, csv_model, reg_model):
     found = report["predictions"]
     assert [p["input"] for p in found] == [f"new.csv[{i}]" for i in range(3)]
     net = steepest.load(csv_model[1])
-    schema = TableSchema.from_dict(net.metadata["csv"]["schema"])
+    schema = TableSchema.from_dict(net.record["csv"]["schema"])
     X = schema.encode(["size", "weight", "color"], [list(r) for r in rows], "new.csv")
     assert [p["class"] for p in found] == net.predict_classes(X).tolist()
     assert [p["class"] for p in found][:2] == [0, 1]  # far from the boundary

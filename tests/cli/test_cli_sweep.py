@@ -19,9 +19,9 @@ GRID = "layers=8;16,8 lr=1e-3;1e-2"
 def check_saved_model(report: dict, tmp_path: Path) -> None:
     net = steepest.load(report["model"])
     assert Path(report["model"]) == (tmp_path / "best.npz").resolve()
-    assert net.metadata["sweep"]["best"] == " ".join(
+    assert net.record["sweep"]["best"] == " ".join(
         f"{k}={v}" for k, v in report["best_params"].items())
-    assert net.metadata["classes"] == ["0", "1"]
+    assert net.record["classes"] == ["0", "1"]
     (X, y) = moons(n_samples=1000, seed=0)
     _, X_test, _, y_test = train_test_split(X, y, 0.25, seed=0)
     accuracy = float((net.predict_classes(X_test) == y_test).mean())
@@ -155,7 +155,7 @@ def test_sweep_table_sorted_and_model_loads_and_evaluates(tmp_path):
     net = steepest.load(report["model"])
     assert net.sizes[0] == 2 and net.sizes[-1] == 2
     assert net.sizes[1:-1] == [int(report["best_params"]["layers"])]
-    assert net.metadata["classes"] == ["0", "1"]
+    assert net.record["classes"] == ["0", "1"]
     evaluation = run_json("evaluate", report["model"], cwd=tmp_path)
     assert evaluation["accuracy"] == pytest.approx(report["test_accuracy"])
 

@@ -47,10 +47,11 @@ def test_train_json_prints_one_object(tmp_path, args, name, layers, epochs, samp
     net = steepest.load(model)
     assert report["parameters"] == net.n_params
     assert net.sizes == layers
-    assert net.epochs_trained == epochs
-    assert net.metadata["data"] == name
-    assert report["test_loss"] == pytest.approx(net.metadata["test"]["loss"])
-    assert report["test_accuracy"] == pytest.approx(net.metadata["test"]["accuracy"])
+    assert len(net.history) == epochs  # the file holds the best epoch, as it was then
+    assert net.epochs_trained == report["best_epoch"]
+    assert net.record["data"] == name
+    assert report["test_loss"] == pytest.approx(net.record["test"]["loss"])
+    assert report["test_accuracy"] == pytest.approx(net.record["test"]["accuracy"])
     if name == "xor":
         assert report["test_accuracy"] == 1.0
     else:
@@ -75,9 +76,9 @@ def test_train_csv_classification_with_one_hot_and_standardize(csv_dir, csv_mode
     assert report["test_accuracy"] >= 0.85
     net = steepest.load(model)
     assert net.loss.name == "cross_entropy"
-    assert net.metadata["classes"] == ["0", "1"]
-    schema = net.metadata["csv"]["schema"]
-    assert net.metadata["csv"]["target"] == "label"
+    assert net.record["classes"] == ["0", "1"]
+    schema = net.record["csv"]["schema"]
+    assert net.record["csv"]["target"] == "label"
     assert schema["columns"] == ["size", "weight", "color"]
     assert schema["categories"] == {"color": ["blue", "green", "red"]}
     assert set(schema["scaling"]) == {"size", "weight"}
@@ -98,8 +99,8 @@ def test_train_csv_regression(csv_dir, reg_model):
     net = steepest.load(model)
     assert net.loss.name == "mse"
     assert net.output_activation.name == "identity"
-    assert net.metadata["classes"] is None
-    assert "accuracy" not in net.metadata["test"]
+    assert net.record["classes"] is None
+    assert "accuracy" not in net.record["test"]
 
     human = run_ok("train", "--data", "reg.csv", "--epochs", "2", "--out", "reg2.npz",
                    cwd=csv_dir).stdout
@@ -186,7 +187,7 @@ def test_train_mnist_from_data_dir(tmp_path):
     assert (report["train_samples"], report["test_samples"]) == (60000, 10000)
     assert report["test_accuracy"] > 0.9
     net = steepest.load(report["model"])
-    assert net.metadata["image"] == {"shape": [28, 28], "style": "mnist"}
+    assert net.record["image"] == {"shape": [28, 28], "style": "mnist"}
 
 
 # ---------------------------------------------------------------------- schedules and more
@@ -237,7 +238,7 @@ def test_digits_best_preset_short_run(tmp_path):
     report = run_json("train", "--preset", "digits-best", "--epochs", "4", "--out", "d.npz",
                       cwd=tmp_path)
     assert report["epochs"] == 4 and report["layers"] == [64, 256, 256, 10]
-    assert steepest.load(tmp_path / "d.npz").metadata["preset"] == "digits-best"
+    assert steepest.load(tmp_path / "d.npz").record["preset"] == "digits-best"
 
 
 @needs_mnist

@@ -39,7 +39,7 @@ class Data:
     X_test: np.ndarray
     y_test: np.ndarray
     classes: list[str] | None  # None for regression
-    info: dict[str, Any] = field(default_factory=dict)  # saved in the model's metadata
+    info: dict[str, Any] = field(default_factory=dict)  # saved in the model's record
 
     @property
     def n_outputs(self) -> int:
@@ -143,7 +143,7 @@ def saved_model(path: str, data: str | None) -> tuple[Network, str]:
     """The model file at ``path`` and its dataset: ``data``, else the one it was
     trained on."""
     net = load(path)
-    spec = data or net.metadata.get("data")
+    spec = data or net.record.get("data")
     if spec is None:
         raise ConfigError("this model does not record its dataset; pass --data")
     return net, spec
@@ -153,8 +153,8 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     """The rows to evaluate on: the test split of the model's own dataset (drawn
     again with its seed), or every row of another CSV file."""
     check_data_options(spec, data_dir)
-    meta = net.metadata
-    seed = int(meta.get("seed", 0))
+    meta = net.record
+    seed = int(meta.get("seed") or 0)
     csv_info = meta.get("csv")
     if csv_info is not None and data_kind(spec) == "csv":
         header, rows = read_csv_rows(spec)
@@ -175,7 +175,7 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
 def _recorded_data_dir(net: Network, spec: str) -> str | None:
     """The IDX folder the model was trained from, if ``spec`` reads one and it is
     still there (else the cache serves)."""
-    recorded = net.metadata.get("data_dir")
+    recorded = net.record.get("data_dir")
     if data_kind(spec) in IDX_DATA and recorded and Path(recorded).is_dir():
         return recorded
     return None

@@ -1,31 +1,83 @@
-"""The files commands write: checked before any long work starts, and the
-pictures of a model."""
+"""The files commands write: checked before any long work starts, so that a file
+is never destroyed by accident, and the pictures of a model.
+
+A command writes over nothing but what steepest wrote itself: ``--out`` replaces
+a steepest model only with ``--force`` (or when the same run wrote it), a picture
+replaces only a picture steepest drew, and no output may be one of the command's
+own inputs. Symbolic links are written through; folders, FIFOs and devices are
+refused (see :mod:`steepest._files`).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
+from .._files import file_target, is_steepest_picture
 from ..callbacks import GradientMonitor, Snapshots
 from ..errors import ConfigError
+from ..io import read_metadata
 from ..network import Network
 from .data import Data
 
 
-def check_writable(out: Path, option: str = "--out") -> None:
-    """Refuse, before any training, a file path that cannot be written."""
+def check_writable(out: Path, option: str = "--out") -> Path:
+    """Refuse, before any training, a path that cannot be written: a folder, a
+    FIFO or a device, a missing or read-only folder. Returns the file a write
+    replaces (a symbolic link's target)."""
     if out.is_dir():
         raise ConfigError(f"{option} {out} is a folder; give a file name such as model.npz")
-    if not out.parent.is_dir():
-        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
-    if not os.access(out.parent, os.W_OK):
-        raise ConfigError(f"cannot write {out}: folder {out.parent} is not writable")
+    target = file_target(out)
+    folder = target.parent if out.is_symlink() else out.parent  # as the user wrote it
+    if not target.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: folder {folder} does not exist")
+    if not os.access(target.parent, os.W_OK):
+        raise ConfigError(f"cannot write {out}: folder {folder} is not writable")
+    return target
 
 
-def check_plot_folder(folder: str, option: str = "--plots") -> None:
+def check_model_output(out: Path, option: str = "--out", *, force: bool = False,
+                       inputs: Sequence[str | Path | None] = (), run: str | None = None) -> Path:
+    """Refuse, before any training, a model file path that must not be written:
+    one of the command's ``inputs``, a file steepest did not write, or a steepest
+    model without ``force`` (unless run ``run`` wrote it: a resumed run replaces
+    its own files). Returns the file a write replaces."""
+    target = check_writable(out, option)
+    _not_an_input(out, target, option, inputs)
+    if not target.exists():
+        return target
+    metadata = read_metadata(target)
+    if metadata is None:
+        raise ConfigError(f"{option} {out} exists and is not a steepest model file; steepest "
+                          "replaces only files it wrote: give another name")
+    if not force and (run is None or _run_of(metadata) != run):
+        raise ConfigError(f"{option} {out} already holds a steepest model; add --force to "
+                          "replace it, or give another name")
+    return target
+
+
+def check_picture_output(out: Path, option: str, *, inputs: Sequence[str | Path | None] = ()
+                         ) -> Path:
+    """Refuse, before any long work, a picture path that must not be written: one of
+    the command's ``inputs``, or a file that is not a picture steepest drew."""
+    target = check_writable(out, option)
+    _not_an_input(out, target, option, inputs)
+    if target.exists() and not is_steepest_picture(target):
+        what = ("a steepest model file" if read_metadata(target) is not None
+                else "a file steepest did not draw")
+        raise ConfigError(f"{option} {out} exists and is {what}; steepest replaces only "
+                          "pictures it drew: give another name")
+    return target
+
+
+def check_plot_folder(folder: str, option: str = "--plots",
+                      names: Sequence[str] | None = None) -> None:
     """Refuse, before any training, a plots folder that cannot be made or written,
-    and a missing matplotlib."""
+    holds a file named as one of the pictures ``names`` (default: a model's, see
+    ``plots.report.PICTURES``) that steepest did not draw, and a missing matplotlib."""
     from ..plots import check_available
+    from ..plots.report import PICTURES
 
     check_available()
     path = Path(folder)
@@ -34,6 +86,25 @@ def check_plot_folder(folder: str, option: str = "--plots") -> None:
     path.mkdir(parents=True, exist_ok=True)
     if not os.access(path, os.W_OK):
         raise ConfigError(f"cannot write plots into {path}: the folder is not writable")
+    for name in PICTURES if names is None else names:
+        if os.path.lexists(path / name):
+            check_picture_output(path / name, f"{option} {path}:")
+
+
+def _not_an_input(out: Path, target: Path, option: str,
+                  inputs: Sequence[str | Path | None]) -> None:
+    for given in inputs:
+        if (given is not None and target.exists() and Path(given).exists()
+                and os.path.samefile(target, given)):
+            raise ConfigError(f"{option} {out} is {given}, which this command reads; give "
+                              "another name")
+
+
+def _run_of(metadata: dict) -> str | None:
+    """The id of the ``steepest train`` run that wrote a model file, if one did."""
+    record = metadata.get("record")
+    run = record.get("run") if isinstance(record, dict) else None
+    return run.get("id") if isinstance(run, dict) else None
 
 
 def write_plots(net: Network, data: Data, folder: str, monitor: GradientMonitor | None = None,
@@ -41,7 +112,7 @@ def write_plots(net: Network, data: Data, folder: str, monitor: GradientMonitor 
     """The model's pictures for its test rows (see plots.write_model_plots)."""
     from ..plots import write_model_plots
 
-    image = net.metadata.get("image") or data.info.get("image")
+    image = net.record.get("image") or data.info.get("image")
     return write_model_plots(net, data.X_test, data.y_test, folder, classes=data.classes,
                              image_shape=image["shape"] if image else None, monitor=monitor,
                              snapshots=snapshots)

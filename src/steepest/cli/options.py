@@ -45,6 +45,7 @@ COMMON_TEXTS = {
     "loss": "default: cross_entropy for classes, mse for a numeric target",
     "init": "default: the activation's own: he for the ReLU family, else glorot",
     "json": "default: off",
+    "force": "default: off, a model there is kept and the command refused",
     "plots": "default: none",
     "clip_norm": "default: off",
     "max_norm": "default: off",
@@ -139,6 +140,9 @@ OPTIONS: dict[str, Callable[[], dict[str, Any]]] = {
                        "help": "keep the epoch with the best validation loss or accuracy"},
     # output
     "out": lambda: {"metavar": "FILE", "help": "model file to write"},
+    "force": lambda: {"action": "store_true",
+                      "help": "replace the steepest model already at --out (never a file "
+                      "steepest did not write, nor one of the command's inputs)"},
     "json": lambda: {"action": "store_true",
                      "help": "print one JSON object instead of the summary"},
     "plots": lambda: {"metavar": "DIR", "help": "also write pictures (PNG) into DIR: training "
@@ -189,8 +193,8 @@ def add_training_options(parser: argparse.ArgumentParser, defaults: Defaults) ->
 
 def add_output_options(parser: argparse.ArgumentParser, defaults: Defaults, *,
                        out: bool = True, plots: bool = False) -> None:
-    """``--out`` (if ``out``), ``--json``, and ``--plots`` if asked for."""
-    dests = (*(("out",) if out else ()), "json", *(("plots",) if plots else ()))
+    """``--out`` and ``--force`` (if ``out``), ``--json``, and ``--plots`` if asked for."""
+    dests = (*(("out", "force") if out else ()), "json", *(("plots",) if plots else ()))
     add_group(parser, "output", dests, defaults)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import SOFTWARE, atomic_write
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
@@ -63,8 +63,10 @@ def panels(ax: AxesSpec, n: int, figsize: tuple[float, float]) -> tuple[Figure, 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 100) -> Path:
     """Write ``fig`` as an image (format from the suffix, e.g. ``.png``) atomically:
-    a temporary file beside ``path``, then a rename. Returns the path."""
+    a temporary file beside ``path``, then a rename. Returns the path. A PNG says
+    steepest drew it (its "Software" text), so the command line replaces it."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi))
+    marks = {"metadata": {"Software": SOFTWARE}} if fmt == "png" else {}
+    atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, **marks))
     return path

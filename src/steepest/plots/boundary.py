@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._files import atomic_file
+from .._files import SOFTWARE, atomic_file
 from ..errors import ConfigError, DataError, ShapeError
 from ._mpl import AxesSpec, load_matplotlib, panels
 from ._rows import check_rows, predicted_classes
@@ -116,7 +116,18 @@ def animate_decision_boundary(net: Network, X: np.ndarray, y: np.ndarray,
         _draw_boundary(axis, twin, X, y, GX, GY)
         axis.set_title(f"epoch {snapshots.epochs[frame]}: accuracy {_accuracy(twin, X, y):.1%}")
 
+    class _SignedWriter(PillowWriter):
+        """Matplotlib's GIF writer, the file commented as steepest's (so the
+        command line replaces it)."""
+
+        def finish(self) -> None:
+            frames = getattr(self, "_frames", None)
+            if not frames:
+                return super().finish()
+            frames[0].save(self.outfile, save_all=True, append_images=frames[1:],
+                           duration=int(1000 / self.fps), loop=0, comment=SOFTWARE.encode())
+
     animation = FuncAnimation(fig, draw, frames=len(snapshots.param_vectors), repeat=False)
     with atomic_file(path, suffix=Path(path).suffix) as tmp:
-        animation.save(tmp, writer=PillowWriter(fps=fps))
+        animation.save(tmp, writer=_SignedWriter(fps=fps))
     return Path(path)

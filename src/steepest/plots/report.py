@@ -100,6 +100,12 @@ def _mark(facts: dict[str, Any]) -> str:
     return ""
 
 
+#: Every file :func:`write_model_plots` may write.
+PICTURES = ("training-curves.png", "gradient-norms.png", "activations.png",
+            "confusion-matrix.png", "decision-boundary.png", "decision-boundary.gif",
+            "first-layer-weights.png", "misclassified.png")
+
+
 def write_model_plots(net: Network, X: np.ndarray, y: np.ndarray, out_dir: str | os.PathLike,
                       classes: Sequence[str] | None = None,
                       image_shape: Sequence[int] | None = None,

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if args.name not in PLOTTING_DEMOS:
             raise ConfigError(f"demo {args.name} draws no figures; --plots works with "
                               f"{', '.join(sorted(PLOTTING_DEMOS))}")
-        check_plot_folder(args.plots)
+        check_plot_folder(args.plots, names=PLOTTING_DEMOS[args.name])
     plots = {} if args.plots is None else {"plots": Path(args.plots)}
     with contextlib.redirect_stdout(console.out):  # the demos print their story
         DEMOS[args.name](**plots)

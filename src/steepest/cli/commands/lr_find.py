@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..._files import atomic_write
 from ..._parsing import positive_float, positive_int
 from ..command import Command, Console
-from ..files import check_writable
+from ..files import check_picture_output
 from ..options import Defaults, argument_type
 from ._doctor import add_doctor_options, examined, the_models_else
 
@@ -31,11 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from ...doctor import lr_find
+    from ...plots import save_figure
 
     if args.plot:
         from ...plots import check_available
 
-        check_writable(Path(args.plot), "--plot")
+        check_picture_output(Path(args.plot), "--plot", inputs=[args.model, args.data])
         check_available()  # matplotlib, before the test rather than after it
     subject = examined(args)
     data = subject.data
@@ -44,8 +44,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                      steps=args.steps, batch_size=args.batch_size, optimizer=subject.optimizer,
                      seed=args.seed or 0)
     if args.plot:
-        figure = result.plot()
-        atomic_write(Path(args.plot), lambda f: figure.savefig(f, format="png", dpi=100))
+        save_figure(result.plot(), Path(args.plot))
     if args.json:
         console.json({"data": data.name, **result.to_dict(), "plot": args.plot})
         return 0

@@ -86,7 +86,7 @@ def _predictions(net: Network, X: np.ndarray, names: list[str]) -> list[dict[str
     """One result per row of ``X`` ``(n, n_features)``: the class and its
     probabilities for a classifier whose outputs are probabilities, else the
     outputs."""
-    classes = net.metadata.get("classes")
+    classes = net.record.get("classes")
     if classes is None or not net.output_activation.probabilities:
         return [{"input": name, "output": [float(v) for v in out]}
                 for name, out in zip(names, net.predict(X), strict=True)]
@@ -102,7 +102,7 @@ def _labels(net: Network, X: np.ndarray, names: list[str], threshold: float
     """One result per row of ``X`` ``(n, n_features)`` of a multi-label model: the
     labels whose probability is at least ``threshold``, most probable first, and
     every label's probability."""
-    classes = net.metadata.get("classes")
+    classes = net.record.get("classes")
     results = []
     for name, p in zip(names, net.predict(X), strict=True):
         chosen = [int(k) for k in np.argsort(-p, kind="stable") if p[k] >= threshold]
@@ -115,7 +115,7 @@ def _labels(net: Network, X: np.ndarray, names: list[str], threshold: float
 def _shown(net: Network, result: dict[str, Any], threshold: float) -> str:
     """A result as printed: the class and the next two, the labels above the
     threshold, or the outputs."""
-    classes = net.metadata.get("classes")
+    classes = net.record.get("classes")
     p = result.get("probabilities")
     if "classes" in result:  # multi-label
         if result["classes"]:
@@ -137,7 +137,7 @@ def read_input(net: Network, path: Path) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"{path}: no such input file")
     if suffix in IMAGE_SUFFIXES:
-        image = net.metadata.get("image")
+        image = net.record.get("image")
         if image is None:
             raise DataError(f"{path}: this model was not trained on images, so it cannot read one")
         return load_image(path, tuple(image["shape"]), image["style"])[None, :]
@@ -177,7 +177,7 @@ def _read_npy(path: Path, n_features: int) -> np.ndarray:
 def _read_csv(net: Network, path: Path) -> np.ndarray:
     """A table with the columns of the model's CSV file, or rows of numbers (a first
     row of names is skipped)."""
-    csv_info = net.metadata.get("csv")
+    csv_info = net.record.get("csv")
     if csv_info is not None:
         header, rows = read_csv_rows(path)
         return TableSchema.from_dict(csv_info["schema"]).encode(header, rows, str(path))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..._files import exclusive
 from ..._parsing import Number, names_list, positive_int
 from ...errors import ConfigError
 from ...sweep import (
@@ -25,7 +26,7 @@ from ...sweep import (
 )
 from ..command import Command, Console
 from ..data import Data, data_name, default_model_path, load_data
-from ..files import check_writable
+from ..files import check_model_output
 from ..options import (
     Defaults,
     add_data_options,
@@ -71,16 +72,18 @@ def run(args: argparse.Namespace, console: Console) -> int:
     data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
                      names_list(args.one_hot), args.standardize)
     out = Path(args.out) if args.out else default_model_path(plan.data, "sweep-model")
-    check_writable(out)
+    check_model_output(out, force=args.force, inputs=[plan.data])
     classification = data.classes is not None
     if not args.json:
         _say_plan(console, args, data, math.prod(len(values) for values in grid.values()))
-    result = sweep(data.X_train, data.y_train, grid, classification=classification,
-                   config=plan.config, cv=args.cv, backend=args.backend,
-                   scheduler=args.scheduler, n_workers=args.workers or WORKERS,
-                   n_jobs=args.jobs or JOBS,
-                   on_candidate=None if args.json else _progress(console, scoring(classification)))
-    report = _save_best(result, data, args, plan.data, plan.config.seed, out)
+    with exclusive(out, "--out"):
+        result = sweep(data.X_train, data.y_train, grid, classification=classification,
+                       config=plan.config, cv=args.cv, backend=args.backend,
+                       scheduler=args.scheduler, n_workers=args.workers or WORKERS,
+                       n_jobs=args.jobs or JOBS,
+                       on_candidate=None if args.json else _progress(console,
+                                                                     scoring(classification)))
+        report = _save_best(result, data, args, plan.data, plan.config.seed, out)
     if args.json:
         console.json(report)
         return 0
@@ -142,15 +145,15 @@ def _save_best(result: SweepResult, data: Data, args: argparse.Namespace, spec: 
     net = result.best.network_
     test_score = float(result.best.score(data.X_test, data.y_test))
     best_params = {k: format_value(v) for k, v in result.best_params.items()}
-    net.metadata = {"data": data_name(spec), "classes": data.classes, "seed": seed, **data.info,
-                    "test": net.evaluate(data.X_test, data.y_test),
-                    "sweep": {"grid": args.grid, "best": _written(best_params), "cv": args.cv,
-                              f"cv_{result.scoring}": result.best_score}}
+    net.record = {"data": data_name(spec), "classes": data.classes, "seed": seed, **data.info,
+                  "test": net.evaluate(data.X_test, data.y_test),
+                  "sweep": {"grid": args.grid, "best": _written(best_params), "cv": args.cv,
+                            f"cv_{result.scoring}": result.best_score}}
     if args.data_dir:
-        net.metadata["data_dir"] = str(Path(args.data_dir).resolve())
+        net.record["data_dir"] = str(Path(args.data_dir).resolve())
     path = net.save(out).resolve()
     return {
-        "data": net.metadata["data"], "backend": args.backend, "cv": args.cv,
+        "data": net.record["data"], "backend": args.backend, "cv": args.cv,
         "scoring": result.scoring, "model": str(path), "best_params": best_params,
         "best_score": result.best_score, f"test_{result.scoring}": test_score,
         "candidates": [{"rank": c.rank, "params": {k: format_value(v)

@@ -6,17 +6,28 @@ import argparse
 import contextlib
 import math
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
-from ..._parsing import names_list, positive_int
-from ...callbacks import BestWeights, Callback, GradientMonitor, ProgressBar, Snapshots
+from ..._parsing import positive_int
+from ...callbacks import (
+    BestWeights,
+    Callback,
+    Checkpoint,
+    GradientMonitor,
+    ProgressBar,
+    Snapshots,
+)
 from ...config import TrainingConfig
-from ...errors import ConfigError, DivergenceError
+from ...errors import ConfigError, DivergenceError, WriteError
+from ...io import save
 from ...network import Network
+from ...training import continue_run
 from ..command import EXIT_FAILED, EXIT_INTERRUPTED, Command, Console
-from ..data import Data, data_kind, data_name, default_model_path, load_data
-from ..files import check_plot_folder, check_writable, write_plots
+from ..data import Data, data_kind, data_name, load_data
+from ..files import check_plot_folder, write_plots
+from ..interrupts import Interrupted, Signals, stop_signals
 from ..options import (
     Defaults,
     add_data_options,
@@ -26,7 +37,20 @@ from ..options import (
     argument_type,
     options_given,
 )
-from ..settings import PRESETS, RunSettings, check_run, make_augmenter, resolve_run
+from ..runs import (
+    DataOptions,
+    Resumed,
+    RunFiles,
+    add_run_options,
+    describe_monitor,
+    locked,
+    open_resumed,
+    resolved,
+    resume_hint,
+    run_files,
+    save_failed,
+)
+from ..settings import PRESETS, RunSettings, check_run, make_augmenter
 
 #: The options that make the run (see resolve_run).
 RUN_OPTIONS = ("data", "layers", "activation", "dropout", "loss", "seed", "optimizer", "lr",
@@ -48,23 +72,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="at most this many BLAS threads (threadpoolctl) (default: all "
                         "cores)")
     add_output_options(parser, DEFAULTS, plots=True)
+    add_run_options(parser)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    resumed = open_resumed(args.resume) if args.resume else None
     given = options_given(args, RUN_OPTIONS)
-    plan = resolve_run(given, args.preset)
-    data = load_data(plan.data, args.data_dir, plan.config.seed, args.target,
-                     names_list(args.one_hot), args.standardize)
+    plan, source = resolved(given, args, resumed)
+    data = load_data(plan.data, source.data_dir, plan.config.seed, source.target,
+                     source.one_hot, source.standardize)
     check_run(plan, given, data)
-    augment = make_augmenter(plan.augment, data.info.get("image", {}).get("shape"))
-    config = plan.config_for(data.classes is not None)
-    net = _network(config, data, plan, args.data_dir)
-    out = Path(args.out) if args.out else default_model_path(plan.data)
-    check_writable(out)
+    files = run_files(args, plan, resumed)
     if args.plots:
         check_plot_folder(args.plots)
+    with locked(files):  # no other run writes them until this one is done
+        return _train(args, console, plan, source, data, files, resumed)
+
+
+def _train(args: argparse.Namespace, console: Console, plan: RunSettings, source: DataOptions,
+           data: Data, files: RunFiles, resumed: Resumed | None) -> int:
+    """Train (or go on with the run resumed), evaluate once, save; Ctrl-C, SIGTERM
+    and SIGHUP save the best epoch so far."""
+    augment = make_augmenter(plan.augment, data.info.get("image", {}).get("shape"))
+    config = plan.config_for(data.classes is not None)
+    net = resumed.net if resumed is not None else _network(config, data, plan, source)
+    net.record["run"] = files.record(plan, config, source)
     if not args.json:
-        _say_plan(console, data, net, plan)
+        _say_plan(console, data, net, plan, resumed)
 
     best = _SelectedEpoch(plan.select)
     monitor = GradientMonitor(data.X_train, data.y_train, probe_size=256) if args.plots else None
@@ -72,19 +106,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
     callbacks: list[Callback] = [c for c in (best, monitor, snapshots) if c is not None]
     if not args.json:
         callbacks.append(ProgressBar(out=console.out, err=console.err))
+    tracker = Checkpoint(files.checkpoint, files.every)
     started = time.perf_counter()
-    try:
-        with _blas_threads(args.threads):
-            net.fit(data.X_train, data.y_train, **config.fit_settings(), callbacks=callbacks,
-                    augment=augment)
-    except KeyboardInterrupt:
-        return _interrupted(console, net, best, out, args.json)
-    except DivergenceError as exc:
-        return _diverged(console, exc, out, _divergence_fixes(config, plan, args.standardize),
-                         args.json)
-    seconds = time.perf_counter() - started
-    best.restore(net)
-    report = _evaluate_and_save(net, data, out, best, seconds)
+    with stop_signals() as came, _blas_threads(args.threads):
+        try:
+            _fit(net, data, config, callbacks, augment, tracker, resumed, console)
+            best.restore(net, training_state=True)
+            report = _evaluate_and_save(net, data, files, tracker, best,
+                                        time.perf_counter() - started)
+        except KeyboardInterrupt as stop:
+            return _interrupted(console, net, best, tracker, files, args.json, stop, came)
+        except DivergenceError as exc:
+            return _diverged(console, exc, files.out,
+                             _divergence_fixes(config, plan, source.standardize), args.json)
     if args.plots:
         written = write_plots(net, data, args.plots, monitor, snapshots)
         report["plots"] = [str(p.resolve()) for p in written]
@@ -92,16 +126,32 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _fit(net: Network, data: Data, config: TrainingConfig, callbacks: list[Callback],
+         augment: Any, tracker: Checkpoint, resumed: Resumed | None, console: Console) -> None:
+    """Train a new network, or go on with the run resumed (a changed BLAS thread
+    count said as a warning line)."""
+    if resumed is None:
+        net.fit(data.X_train, data.y_train, **config.fit_settings(), callbacks=callbacks,
+                augment=augment, checkpoint=tracker)
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        continue_run(net, resumed.state, data.X_train, data.y_train, epochs=config.epochs,
+                     callbacks=callbacks, augment=augment, checkpoint=tracker)
+    for warning in caught:
+        console.message(f"steepest train: warning: {warning.message}")
+
+
 def _network(config: TrainingConfig, data: Data, plan: RunSettings,
-             data_dir: str | None) -> Network:
-    """The new network, its metadata saying what it was trained on."""
+             source: DataOptions) -> Network:
+    """The new network, its record saying what it was trained on."""
     net = config.network(data.X_train.shape[1], data.n_outputs)
-    net.metadata = {"data": data_name(plan.data), "classes": data.classes,
-                    "seed": config.seed, **data.info}
+    net.record = {"data": data_name(plan.data), "classes": data.classes,
+                  "seed": config.seed, **data.info}
     if plan.preset:
-        net.metadata["preset"] = plan.preset
-    if data_dir:
-        net.metadata["data_dir"] = str(Path(data_dir).resolve())
+        net.record["preset"] = plan.preset
+    if source.data_dir:
+        net.record["data_dir"] = source.data_dir
     return net
 
 
@@ -111,7 +161,7 @@ class _SelectedEpoch(BestWeights):
     the highest validation accuracy (ties: the lower loss)."""
 
     def __init__(self, select: str) -> None:
-        super().__init__("loss")
+        super().__init__("loss", keep_training_state=True)
         self.select = select
 
     def on_train_begin(self, net: Network, metric_names: list[str]) -> None:
@@ -125,8 +175,7 @@ class _SelectedEpoch(BestWeights):
     @property
     def basis(self) -> str:
         """``"validation loss"``, ``"training accuracy"``...: what chose the epoch."""
-        split, _, metric = self.monitor.rpartition("_")
-        return f"{'validation' if split else 'training'} {metric}"
+        return describe_monitor(self.monitor)
 
 
 def _snapshots(data: Data, epochs: int) -> Snapshots | None:
@@ -148,19 +197,21 @@ def _blas_threads(threads: int | None) -> contextlib.AbstractContextManager:
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def _evaluate_and_save(net: Network, data: Data, out: Path, best: _SelectedEpoch,
-                       seconds: float) -> dict[str, Any]:
-    """Evaluate once on the test rows, save, and return the JSON report."""
+def _evaluate_and_save(net: Network, data: Data, files: RunFiles, tracker: Checkpoint,
+                       best: _SelectedEpoch, seconds: float) -> dict[str, Any]:
+    """Evaluate the best epoch's weights once on the test rows, save them with that
+    epoch's training state (so the file resumes from it), and return the JSON
+    report."""
     figures = net.evaluate(data.X_test, data.y_test)
-    net.metadata["test"] = figures
-    path = net.save(out).resolve()
+    net.record["test"] = figures
+    path = _save(net, files, tracker).resolve()
     return {
-        "data": net.metadata["data"],
+        "data": net.record["data"],
         "model": str(path),
         "test_loss": figures["loss"],
         "test_accuracy": figures.get("accuracy"),
         "seconds": seconds,
-        "epochs": net.epochs_trained,
+        "epochs": len(net.history),  # the run's; the weights are of best_epoch
         "best_epoch": best.best_epoch + 1 if best.best_epoch is not None else None,
         "parameters": net.n_params,
         "layers": net.sizes,
@@ -169,21 +220,40 @@ def _evaluate_and_save(net: Network, data: Data, out: Path, best: _SelectedEpoch
     }
 
 
-def _interrupted(console: Console, net: Network, best: _SelectedEpoch, out: Path,
-                 as_json: bool) -> int:
-    """Ctrl-C: save the best epoch's weights, if one has ended, and say where."""
-    if not best.restore(net):
-        console.message("\ninterrupted before the first epoch ended: no model saved")
-        if as_json:
-            console.json({"interrupted": True, "model": None, "best_epoch": None})
-        return EXIT_INTERRUPTED
-    path = net.save(out).resolve()
-    console.message(f"\ninterrupted: saved the best model so far (epoch {best.best_epoch + 1}, "
-                    f"{best.monitor} {best.best:.4f}) to {path}")
+def _save(net: Network, files: RunFiles, tracker: Checkpoint) -> Path:
+    """Save the model to ``--out``; a failed write says where the work still is."""
+    try:
+        return save(net, files.out, tracker.state(net))
+    except WriteError as exc:
+        raise save_failed(exc, files) from None
+
+
+def _interrupted(console: Console, net: Network, best: _SelectedEpoch, tracker: Checkpoint,
+                 files: RunFiles, as_json: bool, stop: KeyboardInterrupt, came: Signals) -> int:
+    """Ctrl-C, SIGTERM or SIGHUP: save the best epoch's weights, if one has ended,
+    and say where (and about any signal held meanwhile: the file is whole)."""
+    name, code = ((stop.name, stop.exit_code) if isinstance(stop, Interrupted)
+                  else ("SIGINT", EXIT_INTERRUPTED))
+    path = None
+    if not best.restore(net, training_state=True):
+        line = f"interrupted ({name}) before the first epoch ended: no model saved"
+    else:
+        try:
+            path = save(net, files.out, tracker.state(net)).resolve()
+        except WriteError as exc:
+            line = f"interrupted ({name}): {exc}"
+        else:
+            line = (f"interrupted ({name}): saved the best model so far (epoch "
+                    f"{best.best_epoch + 1}, {best.monitor} {best.best:.4f}) to {path}")
+    if came.held:
+        line += (f"; {came.held_names()} came meanwhile and waited for the save to end, so "
+                 f"{files.out} is {'the new model, whole' if path else 'as it was'}")
+    console.message(f"\n{line}{resume_hint(files, path)}")
     if as_json:
-        console.json({"interrupted": True, "model": str(path),
-                      "best_epoch": best.best_epoch + 1})
-    return EXIT_INTERRUPTED
+        console.json({"interrupted": True, "signal": name,
+                      "model": None if path is None else str(path),
+                      "best_epoch": None if path is None else best.best_epoch + 1})
+    return code
 
 
 def _divergence_fixes(config: TrainingConfig, plan: RunSettings, standardized: bool
@@ -210,7 +280,11 @@ def _diverged(console: Console, exc: DivergenceError, out: Path, fixes: list[str
     return EXIT_FAILED
 
 
-def _say_plan(console: Console, data: Data, net: Network, plan: RunSettings) -> None:
+def _say_plan(console: Console, data: Data, net: Network, plan: RunSettings,
+              resumed: Resumed | None) -> None:
+    if resumed is not None:
+        console.print(f"resuming {resumed.path}: epoch {net.epochs_trained} of "
+                      f"{plan.config.epochs} done")
     what = f"{len(data.classes)} classes" if data.classes is not None else "regression"
     console.print(f"data: {data.name} ({len(data.X_train):,} train / {len(data.X_test):,} "
                   f"test rows, {data.X_train.shape[1]} features, {what})")
