@@ -131,7 +131,7 @@ def test_a_missing_optional_package_no_check_foresaw_is_one_line(tmp_path, monke
     def needs_a_package(*args: object) -> None:
         raise ModuleNotFoundError("No module named 'tqdm.auto'", name="tqdm.auto")
 
-    monkeypatch.setattr("steepest.cli.commands.info.load", needs_a_package)
+    monkeypatch.setattr("steepest.cli.commands.info.load_checkpoint", needs_a_package)
     message = assert_user_error(run("info", "m.npz", cwd=tmp_path))
     assert message == ("steepest info: error: needs the optional package 'tqdm', which is not "
                        'installed: pip install "steepest[cli]"')
@@ -139,7 +139,7 @@ def test_a_missing_optional_package_no_check_foresaw_is_one_line(tmp_path, monke
     def broken_steepest(*args: object) -> None:
         raise ImportError("cannot import name 'x' from 'steepest.io'", name="steepest.io")
 
-    monkeypatch.setattr("steepest.cli.commands.info.load", broken_steepest)
+    monkeypatch.setattr("steepest.cli.commands.info.load_checkpoint", broken_steepest)
     with pytest.raises(ImportError):  # a bug in steepest shows its traceback
         run("info", "m.npz", cwd=tmp_path)
 
