@@ -164,7 +164,7 @@ def multi_label_model(tmp_path_factory) -> Path:
     net = steepest.Network([3, 12, 3], loss="binary_cross_entropy", seed=1)
     net.fit(X, labels.astype("float32"), epochs=150, optimizer="adam", learning_rate=0.02,
             verbose=0)
-    net.metadata = {"classes": ["warm", "wet", "storm"]}
+    net.record["classes"] = ["warm", "wet", "storm"]
     return net.save(tmp_path_factory.mktemp("multi") / "labels.npz")
 
 

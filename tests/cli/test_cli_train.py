@@ -281,7 +281,7 @@ TRAIN_OPTION_ERRORS = [
     (("--layers", "10,"), ("--layers", "an empty layer size in '10,'")),
     (("--data", "digits", "--data-dir", "."),
      ("--data-dir is for the IDX files of mnist and fashion-mnist, not for --data digits",)),
-    (("--data", "mnist", "--data-dir", "nowhere"), ("--data-dir nowhere: no such folder",)),
+    (("--data", "mnist", "--data-dir", "nowhere"), ("--data-dir ", "nowhere: no such folder")),
     (("--data", "digits", "--one-hot", "a"),
      ("--one-hot is for CSV data (--data PATH.csv), not for --data digits",)),
     (("--data", "xor", "--target", "y"), ("--target is for CSV data",)),
@@ -389,7 +389,7 @@ def test_divergence_leaves_an_existing_model_file_as_it_was(tmp_path):
     run_json("train", "--data", "xor", "--epochs", "5", "--out", "m.npz", cwd=tmp_path)
     before = (tmp_path / "m.npz").read_bytes()
     result = run("train", "--data", "xor", "--optimizer", "sgd", "--lr", "1e9", "--clip-norm",
-                 "1e9", "--out", "m.npz", "--json", cwd=tmp_path)
+                 "1e9", "--out", "m.npz", "--force", "--json", cwd=tmp_path)
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.endswith("(learning rate 1e+09); m.npz is left as it was. Try a smaller --lr "
@@ -433,5 +433,5 @@ def test_clip_norm_and_max_norm_shape_the_steps(tmp_path):
 
 def test_train_json_keeps_full_precision(tmp_path):
     report = run_json("train", "--data", "xor", "--epochs", "5", cwd=tmp_path)
-    assert report["test_loss"] == steepest.load(report["model"]).metadata["test"]["loss"]
+    assert report["test_loss"] == steepest.load(report["model"]).record["test"]["loss"]
     assert report["seconds"] != round(report["seconds"], 3)  # a time, not rounded to ms
