@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _validation as check
 from .errors import ConfigError
+from .losses import get_loss
 from .network import Network, StepRules
 from .optimizers import Optimizer, get_optimizer, get_schedule
 
@@ -96,6 +97,18 @@ class TrainingConfig:
         return Network([n_inputs, *self.layers, n_outputs], activation=self.activation,
                        output_activation=self.output_activation, loss=self.loss,
                        init=self.init, dropout=self.dropout, seed=self.seed, dtype=self.dtype)
+
+    def for_targets(self, classification: bool) -> TrainingConfig:
+        """This configuration with the loss and output layer the targets need:
+        unless a loss was asked for, cross-entropy for classes and mean squared
+        error for a number; an output activation only when the loss has none of
+        its own (sigmoid for classes, identity for a number)."""
+        loss = self.loss or ("cross_entropy" if classification else "mse")
+        if get_loss(loss).output_activation is not None:
+            output = None
+        else:
+            output = "sigmoid" if classification else "identity"
+        return self.replace(loss=loss, output_activation=output)
 
     def fit_settings(self) -> dict[str, Any]:
         """The training half, as keyword arguments of ``fit``."""
