@@ -51,3 +51,45 @@ def drawing(digit: str = "1", size: int = 280) -> bytes:
 def draw():
     """``draw(digit="1", size=280) -> bytes``: a drawing for the digits page."""
     return drawing
+
+
+# ---------------------------------------------------------------------- the browser
+@pytest.fixture(scope="module")
+def playground(digits_model_file):
+    """A playground server in this process, on a free port of 127.0.0.1."""
+    pytest.importorskip("starlette", reason="the playground needs its extra")
+    from steepest.playground.server import Options, Server
+
+    server = Server(Options(model=str(digits_model_file)), 0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    """The system's Chromium, headless, in a fresh profile (skipped without it)."""
+    from browser import Browser, missing
+
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    with Browser(accept_downloads=True) as context:
+        yield context
+
+
+@pytest.fixture
+def page(browser_context, playground):
+    """A new tab; after the test, no console errors, no page errors and no request
+    to another host may have happened in it."""
+    tab = browser_context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+           if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    here = playground.url.rstrip("/")
+    tab.on("request", lambda r: None if r.url.startswith((here, "data:", "blob:"))
+           else problems.append(f"request to another host: {r.url}"))
+    tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    yield tab
+    tab.close()
+    assert problems == []

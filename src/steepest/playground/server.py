@@ -225,6 +225,8 @@ class Server:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self.socket.bind((options.host, port))
+            # Listening now: a browser opened at once waits in the queue, not refused.
+            self.socket.listen(128)
         except OSError as exc:
             self.socket.close()
             raise ConfigError(f"cannot listen on {options.host} port {port}: {exc.strerror} "
@@ -242,8 +244,8 @@ class Server:
         return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
 
     def run(self) -> None:
-        """Serve until interrupted (Ctrl-C)."""
-        with _one_blas_thread():
+        """Serve until interrupted (Ctrl-C); the socket is closed after."""
+        with self.socket, _one_blas_thread():
             self.uvicorn.run(sockets=[self.socket])
 
     def start(self, timeout: float = 30) -> Server:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 import webbrowser
 
@@ -57,7 +58,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
                   "Ctrl-C stops it", flush=True)
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, [server.url]).start()
-    server.run()
+    # Ctrl-C is how a server is stopped: uvicorn shuts down, then raises it again.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     console.print("steepest playground: stopped")
     return 0
 

@@ -313,14 +313,14 @@ function newLayout(layout) {
   state.doctorSeen = new Map();
   writeHash(state.settings);
   buildDatasets();
-  showSettings();
   buildNetwork();
+  showSettings();
   buildSurfaceChoices();
   const classes = layout.kind === "classes";
   $("problem").textContent = `${layout.source}. Problem: ${classes ? `classification, ${layout.classes.length} classes` : "regression"}; loss ${layout.loss}.`;
   $("accuracy-box").hidden = !classes;
   $("r2-box").hidden = $("rmse-box").hidden = classes;
-  $("confusion").hidden = !classes;
+  $("confusion-box").hidden = !classes;
   $("layer-count").textContent = `${layout.sizes.length - 2} hidden layer${layout.sizes.length === 3 ? "" : "s"}`;
   $("axis-x").textContent = layout.axes[0];
   $("axis-y").textContent = layout.axes[1];
@@ -543,8 +543,7 @@ function showConfusion(matrix) {
   const table = $("confusion");
   const names = state.layout.classes;
   const rows = [["", ...names.map((n) => `→ ${n}`)], ...matrix.map((row, k) => [names[k], ...row])];
-  const caption = table.querySelector("caption");
-  table.replaceChildren(caption, ...rows.map((row, r) => {
+  table.replaceChildren(...rows.map((row, r) => {
     const tr = document.createElement("tr");
     row.forEach((cell, c) => {
       const td = document.createElement(r === 0 || c === 0 ? "th" : "td");
