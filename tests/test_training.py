@@ -370,33 +370,23 @@ def test_clip_norm_leaves_small_gradients_alone():
     np.testing.assert_allclose(before - net.params, g, rtol=1e-12, atol=1e-15)
 
 
-def test_l2_one_step_decays_weights_not_biases():
+@pytest.mark.parametrize(("penalty", "rate", "term"), [
+    ("l2", 0.1, lambda W: W),          # weight decay: l2 * W
+    ("l1", 0.01, np.sign),             # the lasso: l1 * sign(W)
+])
+def test_a_penalty_one_step_adds_its_term_to_weights_not_biases(penalty, rate, term):
     X, Y = small_regression(10)
     a = Network([3, 4, 2], init="uniform01", seed=0, dtype="float64")
-    assert all(np.abs(bias).min() > 0 for bias in a.biases)  # decay would show on biases
+    assert all(np.abs(bias).min() > 0 for bias in a.biases)  # a term would show on biases
     b = a.copy()
     W_before = [W.copy() for W in a.weights]
-    lr, l2 = 0.5, 0.1
-    a.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr, l2=l2)
+    lr = 0.5
+    a.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr, **{penalty: rate})
     b.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr)
     for bias_a, bias_b in zip(a.biases, b.biases, strict=True):
         np.testing.assert_array_equal(bias_a, bias_b)
     for Wa, Wb, W0 in zip(a.weights, b.weights, W_before, strict=True):
-        np.testing.assert_allclose(Wa, Wb - lr * l2 * W0, rtol=1e-12, atol=1e-15)
-
-
-def test_l1_one_step_adds_its_sign_term_to_weights_not_biases():
-    X, Y = small_regression(10)
-    a = Network([3, 4, 2], seed=0, dtype="float64")
-    b = a.copy()
-    W_before = [W.copy() for W in a.weights]
-    lr, l1 = 0.5, 0.01
-    a.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr, l1=l1)
-    b.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr)
-    for bias_a, bias_b in zip(a.biases, b.biases, strict=True):
-        np.testing.assert_array_equal(bias_a, bias_b)
-    for Wa, Wb, W0 in zip(a.weights, b.weights, W_before, strict=True):
-        np.testing.assert_allclose(Wa, Wb - lr * l1 * np.sign(W0), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(Wa, Wb - lr * rate * term(W0), rtol=1e-12, atol=1e-15)
 
 
 def test_l1_makes_weights_sparse_where_l2_only_shrinks(blobs):

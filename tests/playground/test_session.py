@@ -106,7 +106,8 @@ def test_a_units_picture_is_its_output_over_the_grid():
     s = session(layers=[3])
     _, arrays = views.decode(s.frame())
     trace = s.net.forward(s.grid_inputs)
-    unit = trace.outputs[0][views.UNIT_ROWS, 1]  # hidden unit 2, every 2nd grid point
+    every = trace.outputs[0].reshape(views.OUTPUT_GRID, views.OUTPUT_GRID, 3)[::2, ::2]
+    unit = every[:, :, 1].ravel()  # hidden unit 2, every 2nd grid point
     picture = arrays["units"][2 + 1].ravel().astype(np.float64)  # after the 2 features
     np.testing.assert_allclose((picture - 128) / 127, unit, atol=1 / 127)
 
@@ -237,8 +238,11 @@ def test_the_error_surface_and_the_path():
 
 def test_a_weight_set_by_hand():
     s = session()
+    s.train(1)
     s.set_weight(1, 1, 0, 0.75)
     assert s.net.weights[1][1, 0] == 0.75
+    # the figures are the new weights', not the last epoch's
+    assert s.figures()["test_loss"] == s.net.evaluate(s.test_inputs, s.data.y_test)["loss"]
     s.set_weight(0, 2, 3, -2)  # row n_in: the bias
     assert s.net.biases[0][3] == -2
     for value in (math.inf, 1e9, "1", True):

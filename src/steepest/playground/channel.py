@@ -10,6 +10,10 @@ frames, as fast as the library goes. At most :data:`IN_FLIGHT` frames are on
 their way: the page acknowledges each one it has drawn, so a slow page gets
 fewer frames, never a backlog. The work runs in worker threads, off the event
 loop, so the server answers every page while a network trains.
+
+In fast-forward, a frame costs at most a tenth of the time: the training between
+two frames lasts :data:`FAST_SECONDS`, or nine times as long as the last frame
+took to compute, whichever is longer.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import __version__
 from ..activations import ACTIVATIONS
@@ -38,6 +43,8 @@ PACE = 60.0
 #: The most epochs one frame trains at pace, catching up after a stall.
 CATCH_UP = 4
 FAST_SECONDS = 0.05
+#: In fast-forward, training lasts this many times as long as a frame takes.
+FAST_SHARE = 9
 IN_FLIGHT = 2
 
 log = logging.getLogger("steepest.playground")
@@ -75,6 +82,8 @@ class Conversation:
     async def _guarded(self, handler: Callable[[Any], Awaitable[None]], payload: Any) -> None:
         try:
             await handler(payload)
+        except WebSocketDisconnect:
+            raise  # the page went while an answer was on its way: nothing to tell it
         except SteepestError as exc:
             await self.send({"type": "error", "message": " ".join(str(exc).split())})
         except Exception as exc:
@@ -118,13 +127,16 @@ class Channel(Conversation):
         self._credits = IN_FLIGHT
         self._credit = asyncio.Event()
         self._player: asyncio.Task | None = None
+        self._frame_seconds = 0.0
 
     async def closed(self) -> None:
         await self._stop_playing()
 
     async def _send_frame(self) -> None:
+        started = time.perf_counter()
         frame = await run_in_threadpool(self.session.frame, {"playing": self.playing,
                                                              "fast": self.fast})
+        self._frame_seconds = time.perf_counter() - started
         await self.send_bytes(frame)
 
     async def _send_layout(self, notice: str = "") -> None:
@@ -231,7 +243,8 @@ class Channel(Conversation):
             if not self.playing:
                 break
             if self.fast:
-                await run_in_threadpool(self.session.train, seconds=FAST_SECONDS)
+                seconds = max(FAST_SECONDS, FAST_SHARE * self._frame_seconds)
+                await run_in_threadpool(self.session.train, seconds=seconds)
             elif due < 1:  # the page draws faster than PACE: wait for the next epoch
                 self._credits += 1
                 await asyncio.sleep((1 - due) / PACE)

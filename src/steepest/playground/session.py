@@ -105,6 +105,7 @@ class Session:
         self.path: list[tuple[float, float]] = []
         self.path_weights: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
         self.sent_epochs = 0
+        self.edited = False  # a weight set by hand since the last epoch
         self.generation += 1
 
     def update(self, changes: Any) -> Change:
@@ -184,6 +185,7 @@ class Session:
             except DivergenceError as exc:
                 self.optimizer = self.net.optimizer  # fit restarted it afresh
                 self.stopped = str(exc)
+            self.edited = False
             if monitor is not None and len(monitor.grad_norms) > 1:
                 self.gradient_flow = {"grad_norms": monitor.grad_norms[-1].tolist(),
                                       "update_ratios": monitor.update_ratios[-1].tolist()}
@@ -203,6 +205,7 @@ class Session:
                               f"{MAX_WEIGHT:g}, got {value!r}")
         with self.lock:
             self.net.params[weight_index(self.net, (layer, row, col))] = value
+            self.edited = True
 
     # ------------------------------------------------------------------ what the page draws
     def layout(self) -> dict[str, Any]:
@@ -260,11 +263,15 @@ class Session:
         R² and RMSE for values."""
         with self.lock:
             net, data = self.net, self.data
-            test = net.evaluate(self.test_inputs, data.y_test)
-            history = net.history
-            train_loss = history["loss"][-1] if len(history) else net.evaluate(
-                self.train_inputs, data.y_train)["loss"]
-            figures: dict[str, Any] = {"train_loss": train_loss, "test_loss": test["loss"]}
+            if len(net.history) and not self.edited:  # fit measured them after the last epoch
+                history = net.history
+                train = {"loss": history["loss"][-1]}
+                test = {k: history[f"val_{k}"][-1] for k in ("loss", "accuracy")
+                        if f"val_{k}" in history}
+            else:  # before any training, or after a weight was set by hand
+                train = net.evaluate(self.train_inputs, data.y_train)
+                test = net.evaluate(self.test_inputs, data.y_test)
+            figures: dict[str, Any] = {"train_loss": train["loss"], "test_loss": test["loss"]}
             if data.kind == CLASSES:
                 predicted = net.predict_classes(self.test_inputs)
                 figures["accuracy"] = test["accuracy"]

@@ -91,14 +91,15 @@ def quantised(maps: np.ndarray) -> tuple[np.ndarray, list[float]]:
     becomes ``128 + 127 v / scale`` with ``scale = max(1, max |v|)``, so values
     in [-1, 1] keep their absolute colour and larger ones their shape (NaN, from
     a diverged network, shows as 0)."""
-    flat = maps.reshape(len(maps), -1).astype(np.float32)
+    flat = np.array(maps, dtype=np.float32).reshape(len(maps), -1)  # a copy, worked in place
     if not np.isfinite(flat.sum()):
-        flat = np.nan_to_num(flat, nan=0.0, posinf=0.0, neginf=0.0)
+        np.nan_to_num(flat, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     scales = np.maximum(1.0, np.abs(flat).max(axis=1, initial=0.0))
-    scaled = flat * (HALF / scales[:, None])
-    scaled += MIDDLE
-    bytes_ = np.clip(np.rint(scaled, out=scaled), 1, 255).astype(np.uint8)
-    return bytes_.reshape(maps.shape), [float(s) for s in scales]
+    flat *= (HALF / scales)[:, None]
+    flat += MIDDLE
+    np.rint(flat, out=flat)
+    np.minimum(np.maximum(flat, 1, out=flat), 255, out=flat)
+    return flat.astype(np.uint8).reshape(maps.shape), scales.tolist()
 
 
 def shown(A: np.ndarray, activation: Activation) -> np.ndarray:
@@ -107,19 +108,14 @@ def shown(A: np.ndarray, activation: Activation) -> np.ndarray:
     return 2 * A - 1 if activation.probabilities else A
 
 
-#: The rows of the output's grid that make the units' grid (every STRIDE-th
-#: row and column).
-UNIT_ROWS = (np.arange(0, OUTPUT_GRID, STRIDE)[:, None] * OUTPUT_GRID
-             + np.arange(0, OUTPUT_GRID, STRIDE)[None, :]).ravel()
-
-
 def unit_maps(trace: Trace, activations: Sequence[Activation]) -> np.ndarray:
     """Every unit's picture ``(n_units, UNIT_GRID, UNIT_GRID)``: the input
     features, then each layer's outputs, from a forward phase over the
-    ``OUTPUT_GRID`` x ``OUTPUT_GRID`` grid."""
-    columns = [trace.inputs[0][UNIT_ROWS]] + [
-        shown(A[UNIT_ROWS], f) for A, f in zip(trace.outputs, activations, strict=True)]
-    return np.hstack(columns).T.reshape(-1, UNIT_GRID, UNIT_GRID)
+    ``OUTPUT_GRID`` x ``OUTPUT_GRID`` grid (every STRIDE-th point of it)."""
+    columns = [trace.inputs[0]] + [shown(A, f) for A, f in zip(trace.outputs, activations,
+                                                               strict=True)]
+    every = np.hstack(columns).reshape(OUTPUT_GRID, OUTPUT_GRID, -1)[::STRIDE, ::STRIDE]
+    return np.ascontiguousarray(every.transpose(2, 0, 1))
 
 
 def class_map(output: np.ndarray, activation: Activation) -> np.ndarray:

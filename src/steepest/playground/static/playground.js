@@ -797,7 +797,7 @@ function drawGradients({ grad_norms: norms, update_ratios: ratios }) {
   const context = canvas.getContext("2d");
   const { width, height } = canvas;
   context.clearRect(0, 0, width, height);
-  const low = -8, high = 2, bottom = height - 28, left = 40;
+  const low = -8, high = 2, bottom = height - 38, left = 40;
   const y = (v) => bottom - ((Math.max(low, Math.min(high, Math.log10(Math.max(v, 1e-30)))) - low) / (high - low)) * (bottom - 8);
   context.fillStyle = "#5f6368";
   context.font = "11px sans-serif";
@@ -816,8 +816,10 @@ function drawGradients({ grad_norms: norms, update_ratios: ratios }) {
     context.fillStyle = "#8ec5ea";
     context.fillRect(x + bar, y(ratios[i]), bar, bottom - y(ratios[i]));
     context.fillStyle = "#202124";
-    context.fillText(`layer ${i}`, x, bottom + 14);
-    context.fillText(`${formatNumber(norm, 2)} / ${formatNumber(ratios[i], 2)}`, x - 4, bottom + 26);
+    context.font = "10px sans-serif";
+    context.fillText(`layer ${i}`, x, bottom + 12);
+    context.fillText(formatNumber(norm, 2), x, bottom + 23);
+    context.fillText(formatNumber(ratios[i], 2), x, bottom + 34);
   });
 }
 
@@ -876,6 +878,8 @@ function showSurface(surface) {
   drawSurface();
 }
 
+// The loss over the two weights: a smooth picture (dark is low) with contour
+// lines at 12 levels of log(loss), and the path the weights took.
 function drawSurface() {
   const canvas = $("surface");
   const context = canvas.getContext("2d");
@@ -883,23 +887,34 @@ function drawSurface() {
   context.clearRect(0, 0, width, height);
   const surface = state.surface;
   if (!surface) return;
-  const grid = surface.loss;
-  const n = grid.length;
-  const values = grid.flat().filter(Number.isFinite);
-  const low = Math.log(Math.min(...values) + 1e-12), high = Math.log(Math.max(...values) + 1e-12);
-  const cellW = width / n, cellH = height / n;
+  const n = surface.loss.length;
+  const logs = surface.loss.map((row) => row.map((v) => (Number.isFinite(v) ? Math.log(v + 1e-12) : NaN)));
+  const finite = logs.flat().filter(Number.isFinite);
+  const low = Math.min(...finite), high = Math.max(...finite);
+  const level = (v) => (Number.isFinite(v) ? (v - low) / (high - low || 1) : 1);
+  const small = document.createElement("canvas");
+  small.width = small.height = n;
+  const image = small.getContext("2d").createImageData(n, n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
-      const t = Number.isFinite(grid[r][c]) ? (Math.log(grid[r][c] + 1e-12) - low) / (high - low || 1) : 1;
-      const band = Math.floor(t * 12) / 12;  // bands: their edges are the contours
-      const shade = Math.round(40 + 200 * band);
-      context.fillStyle = `rgb(${shade},${Math.round(shade * 0.95 + 10)},${Math.round(120 + band * 100)})`;
-      context.fillRect(c * cellW, height - (r + 1) * cellH, cellW + 1, cellH + 1);
+      const t = level(logs[r][c]);
+      image.data.set([Math.round(30 + 200 * t), Math.round(60 + 170 * t), Math.round(110 + 120 * t), 255],
+        ((n - 1 - r) * n + c) * 4);  // row 0 is the lowest value of the second weight
     }
   }
+  small.getContext("2d").putImageData(image, 0, 0);
+  context.imageSmoothingEnabled = true;
+  context.drawImage(small, 0, 0, width, height);
+  const x = (c) => ((c + 0.5) / n) * width;
+  const y = (r) => height - ((r + 0.5) / n) * height;
+  context.strokeStyle = "rgba(255,255,255,0.7)";
+  context.lineWidth = 1;
+  context.beginPath();
+  for (let k = 1; k < 12; k++) contour(logs.map((row) => row.map(level)), k / 12, x, y, context);
+  context.stroke();
   const [[a0, a1], [b0, b1]] = surface.limits;
-  const px = (a) => ((a - a0) / (a1 - a0)) * width;
-  const py = (b) => height - ((b - b0) / (b1 - b0)) * height;
+  const px = (a) => (((a - a0) / (a1 - a0)) * (n - 1) + 0.5) / n * width;
+  const py = (b) => height - (((b - b0) / (b1 - b0)) * (n - 1) + 0.5) / n * height;
   context.strokeStyle = "#d93025";
   context.lineWidth = 2;
   context.beginPath();
@@ -911,6 +926,29 @@ function drawSurface() {
     context.beginPath();
     context.arc(px(last[0]), py(last[1]), 4, 0, 2 * Math.PI);
     context.fill();
+  }
+}
+
+// Marching squares: the segments where `grid` (rows r, columns c) crosses `value`.
+function contour(grid, value, x, y, context) {
+  const at = (r0, c0, r1, c1) => {
+    const a = grid[r0][c0], b = grid[r1][c1];
+    const t = a === b ? 0.5 : (value - a) / (b - a);
+    return [x(c0 + (c1 - c0) * t), y(r0 + (r1 - r0) * t)];
+  };
+  for (let r = 0; r + 1 < grid.length; r++) {
+    for (let c = 0; c + 1 < grid.length; c++) {
+      const crossings = [];
+      const corners = [[r, c], [r, c + 1], [r + 1, c + 1], [r + 1, c]];
+      for (let k = 0; k < 4; k++) {
+        const [r0, c0] = corners[k], [r1, c1] = corners[(k + 1) % 4];
+        if ((grid[r0][c0] < value) !== (grid[r1][c1] < value)) crossings.push(at(r0, c0, r1, c1));
+      }
+      for (let k = 0; k + 1 < crossings.length; k += 2) {
+        context.moveTo(...crossings[k]);
+        context.lineTo(...crossings[k + 1]);
+      }
+    }
   }
 }
 
