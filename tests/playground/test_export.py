@@ -43,4 +43,4 @@ def test_the_code_names_the_librarys_calls():
     assert "circles(n_samples=500, noise=0.0, factor=0.5, seed=0)" in code
     assert "np.column_stack([x1, np.sin(x2)])" in code
     assert "Network([2, 3, 2], activation=['tanh'], loss='cross_entropy', seed=0)" in code
-    assert "epochs=1, batch_size=10, optimizer='sgd', learning_rate=0.03, l2=0.01" in code
+    assert "epochs=0, batch_size=10, optimizer='sgd', learning_rate=0.03, l2=0.01" in code

@@ -310,3 +310,27 @@ def test_frames_are_compact(server):
         assert arrays["units"].dtype == np.uint8 and arrays["output"].dtype == np.uint8
         # 52 pictures of 32 x 32 and one of 64 x 64, one byte a pixel; little besides
         assert len(frame) < 52 * 1024 + 2 * 4096 + 6000
+
+
+def test_a_slow_tool_does_not_hold_up_the_tab(server, monkeypatch):
+    # The doctor of a large network takes seconds: meanwhile the tab's other
+    # messages (a step here; acknowledgements and Pause while playing) are answered.
+    started, release = threading.Event(), threading.Event()
+
+    def slow_doctor(self):
+        started.set()
+        release.wait(timeout=60)
+        return {"type": "doctor", "findings": []}
+
+    monkeypatch.setattr(Session, "doctor", slow_doctor)
+    with Tab(server) as tab:
+        tab.hello()
+        tab.send({"type": "doctor"})
+        assert started.wait(timeout=30)
+        tab.send({"type": "doctor"})  # one run at a time: this one is dropped
+        tab.send({"type": "step"})
+        assert tab.until("frame")[0]["epoch"] == 1  # while the doctor still works
+        release.set()
+        assert tab.until("doctor") == {"type": "doctor", "findings": []}
+        tab.send({"type": "step"})
+        assert tab.until("frame")[0]["epoch"] == 2

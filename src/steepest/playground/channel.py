@@ -37,11 +37,13 @@ from ..optimizers import OPTIMIZERS, SCHEDULES
 from .data import DATASETS, FEATURES, read_upload
 from .messages import MESSAGES, parse
 from .session import Session
-from .settings import GROUPS, PANELS, REGULARIZATIONS, Limits, Settings
+from .settings import PANELS, REGULARIZATIONS, Limits, Settings
 
 PACE = 60.0
-#: The most epochs one frame trains at pace, catching up after a stall.
+#: The most epochs one frame trains at pace, catching up after a stall, as long as
+#: they take at most FRAME_SECONDS.
 CATCH_UP = 4
+FRAME_SECONDS = 0.1
 FAST_SECONDS = 0.05
 #: In fast-forward, training lasts this many times as long as a frame takes.
 FAST_SHARE = 9
@@ -127,10 +129,15 @@ class Channel(Conversation):
         self._credits = IN_FLIGHT
         self._credit = asyncio.Event()
         self._player: asyncio.Task | None = None
+        self._tools: dict[str, asyncio.Task] = {}
         self._frame_seconds = 0.0
+        self._epoch_seconds = 0.0
 
     async def closed(self) -> None:
         await self._stop_playing()
+        for task in self._tools.values():
+            task.cancel()
+        await asyncio.gather(*self._tools.values(), return_exceptions=True)
 
     async def _send_frame(self) -> None:
         started = time.perf_counter()
@@ -207,14 +214,27 @@ class Channel(Conversation):
             await self._send_frame()
 
     async def _on_explain(self) -> None:
-        await self.send(await run_in_threadpool(self.session.explain))
+        self._in_background("explain", self.session.explain)
 
     async def _on_doctor(self) -> None:
-        await self.send(await run_in_threadpool(self.session.doctor))
+        self._in_background("doctor", self.session.doctor)
 
     async def _on_surface(self, first: tuple[int, int, int],
                           second: tuple[int, int, int]) -> None:
-        await self.send(await run_in_threadpool(self.session.surface, first, second))
+        self._in_background("surface", self.session.surface, first, second)
+
+    def _in_background(self, tool: str, work: Callable[..., dict[str, Any]], *args: Any) -> None:
+        """Run a tool (seconds, for a large network) beside the conversation, so
+        acknowledgements and Pause are read meanwhile; one run of each tool at a
+        time (the page asks again)."""
+        running = self._tools.get(tool)
+        if running is not None and not running.done():
+            return
+
+        async def answer(_: Any) -> None:
+            await self.send(await run_in_threadpool(work, *args))
+
+        self._tools[tool] = asyncio.create_task(self._guarded(answer, None))
 
     async def _on_set_weight(self, layer: int, row: int, col: int, value: float) -> None:
         await run_in_threadpool(self.session.set_weight, layer, row, col, value)
@@ -250,9 +270,14 @@ class Channel(Conversation):
                 await asyncio.sleep((1 - due) / PACE)
                 continue
             else:
-                epochs = int(due)
+                # No more epochs a frame than fit in FRAME_SECONDS (one at least), so a
+                # large network on many points still answers Pause soon.
+                most = max(1, min(CATCH_UP, int(FRAME_SECONDS / max(self._epoch_seconds, 1e-6))))
+                epochs = min(int(due), most)
                 due -= epochs
+                started = time.perf_counter()
                 await run_in_threadpool(self.session.train, epochs)
+                self._epoch_seconds = (time.perf_counter() - started) / epochs
             if self.session.stopped:
                 self.playing = False
             await self._send_frame()
@@ -290,5 +315,4 @@ def welcome(token: str, limits: Limits) -> dict[str, Any]:
             "schedule": sorted(SCHEDULES), "regularization": list(REGULARIZATIONS),
             "panels": list(PANELS),
         },
-        "groups": GROUPS,
     }

@@ -30,23 +30,22 @@ def python_code(session: Session) -> str:
     the way and no weight was set by hand."""
     with session.lock:
         s, config = session.settings, session.config
-        epochs = max(session.epoch, 1)
+        epochs, sizes = session.epoch, session.net.sizes
+        schedule = session.optimizer.schedule.config()
+        data = _data_code(session)
     lines = [f'"""A steepest playground configuration, as code (steepest {__version__})."""',
-             "import numpy as np", "", "from steepest import Network"]
-    lines += _data_code(session)
+             "import numpy as np", "", "from steepest import Network", *data]
     names = ", ".join(FEATURES[f][0] for f in s.features)
     columns = ", ".join(FEATURES[f][2] for f in s.features)
     lines += ["", "", "def features(points):",
               f'    """The network\'s inputs: {names}."""',
               "    x1, x2 = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)",
               f"    return np.column_stack([{columns}]).astype(np.float32)", ""]
-    sizes = [len(s.features), *s.layers, len(session.data.classes or [0])]
     network = {"activation": list(s.activations), "output_activation": config.output_activation,
                "loss": config.loss, "init": config.init, "dropout": config.dropout or None,
                "seed": config.seed}
     arguments = ", ".join(f"{k}={v!r}" for k, v in network.items() if v is not None)
     lines += ["", f"net = Network({sizes}, {arguments})"]
-    schedule = session.optimizer.schedule.config()
     training = {"epochs": epochs, "batch_size": config.batch_size, "optimizer": s.optimizer,
                 "learning_rate": s.learning_rate,
                 "schedule": None if schedule == {"name": "constant"} else schedule,

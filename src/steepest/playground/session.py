@@ -88,8 +88,8 @@ class Session:
         """A new network for ``settings`` on ``data``: built first, so a setting
         the library refuses (a loss that does not suit the output) changes nothing."""
         config = training_config(settings, data)
-        net = config.network(len(settings.features), len(data.classes or [0])
-                             if data.kind == CLASSES else 1)
+        net = config.network(len(settings.features),
+                             len(data.classes) if data.kind == CLASSES else 1)
         net.metadata = {"classes": data.classes, "playground": {
             "features": list(settings.features), "data": data.source, "axes": list(data.axes),
             "extent": data.extent}}
