@@ -1,5 +1,5 @@
 """steepest.playground.export: the network as a model file (steepest.load and the
-command line read it) and as code (tests/playground/test_session.py runs it)."""
+command line read it) and as code (tests/playground/test_playground_session.py runs it)."""
 
 from __future__ import annotations
 
