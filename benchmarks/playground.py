@@ -8,9 +8,11 @@ opens it in the system's Chromium (headless, through Playwright, as the tests do
 with TensorFlow Playground's benchmark network, 6 hidden layers of 8 tanh units
 on 250 training points at batch 10, presses Play, and counts for ``--seconds``:
 epochs per second (the page's epoch counter) and frames the page drew per second
-(each frame drawn changes the counter). Then the same in fast-forward, and the
-library alone (``Session.train`` in this process, no page) for comparison. It
-prints a table and one JSON line per measurement.
+(each frame drawn changes the counter). Then the same in fast-forward; then both
+with a client that draws nothing (it acknowledges each frame at once: the server's
+own pace, the browser's rendering left out); and the library alone
+(``Session.train`` in this process, no frames) for comparison. It prints a table
+and one JSON line per measurement.
 
 ``pictures`` takes the docs page's screenshots and the GIF of the spiral being
 learned, from the same page.
@@ -42,7 +44,7 @@ BENCHMARK = ("dataset=circle&points=500&train_ratio=50&batch_size=10"
 #: EPOCHS_A_FRAME-th epoch, stepped, so it does not depend on the machine's speed.
 SPIRAL = ("dataset=spiral&noise=10&features=x1,x2,sinx1,sinx2&layers=8,8,8"
           "&activations=tanh&learning_rate=0.01")
-GIF_FRAMES, EPOCHS_A_FRAME = 30, 8
+GIF_FRAMES, EPOCHS_A_FRAME = 31, 8
 #: Counts the page's redraws: every frame drawn writes the epoch counter.
 COUNT_FRAMES = """() => {
     window.framesDrawn = 0;
@@ -91,6 +93,35 @@ def measure(context, url: str, seconds: float, fast: bool) -> dict:
             "frames_per_second": frames / took, "seconds": took}
 
 
+def without_drawing(url: str, seconds: float, fast: bool) -> dict:
+    """The server's own pace: a client that acknowledges each frame at once and
+    draws nothing (what the page costs is then left out)."""
+    from websockets.sync.client import connect
+
+    from steepest.playground.views import decode
+
+    settings = {"dataset": "circle", "layers": [8] * 6, "activations": ["tanh"],
+                "batch_size": 10}
+    with connect(url.replace("http", "ws") + "ws", max_size=2**24) as socket:
+        socket.send(json.dumps({"type": "hello", "settings": settings}))
+        socket.send(json.dumps({"type": "fast", "on": fast}))
+        socket.send(json.dumps({"type": "play"}))
+        epochs, frames, started = [], 0, None
+        while started is None or time.perf_counter() - started < seconds:
+            message = socket.recv(timeout=60)
+            if not isinstance(message, bytes):
+                continue
+            socket.send(json.dumps({"type": "ack"}))
+            epochs.append(decode(message)[0]["epoch"])
+            if len(epochs) == 20:  # settled
+                started, frames = time.perf_counter(), 0
+            frames += 1
+        took = time.perf_counter() - started
+    return {"mode": f"{'fast-forward' if fast else 'pace'}, no drawing",
+            "epochs_per_second": (epochs[-1] - epochs[19]) / took,
+            "frames_per_second": (frames - 1) / took, "seconds": took}
+
+
 def library_alone(seconds: float) -> dict:
     """The same network trained by Session.train in this process, no page, no frames."""
     from threadpoolctl import threadpool_limits
@@ -122,14 +153,16 @@ def speed(seconds: float) -> None:
         with Browser() as context:
             results = [measure(context, url, seconds, fast=False),
                        measure(context, url, seconds, fast=True)]
+        results += [without_drawing(url, seconds, fast=False),
+                    without_drawing(url, seconds, fast=True)]
     finally:
         process.terminate()
         process.wait(timeout=30)
     results.append(library_alone(seconds))
-    print(f"{'mode':<15} {'epochs/s':>9} {'frames/s':>9}")
+    print(f"{'mode':<25} {'epochs/s':>9} {'frames/s':>9}")
     for r in results:
         fps = "-" if r["frames_per_second"] is None else f"{r['frames_per_second']:.1f}"
-        print(f"{r['mode']:<15} {r['epochs_per_second']:>9.1f} {fps:>9}")
+        print(f"{r['mode']:<25} {r['epochs_per_second']:>9.1f} {fps:>9}")
     print(f"one frame computed by the server: {results[-1]['frame_ms']:.1f} ms")
     system = {"machine": platform.machine(), "cpus": os.cpu_count(),
               "python": platform.python_version(), "load_start": load_start,
@@ -155,7 +188,7 @@ def pictures(out: Path) -> None:
                 frames.append(_network_and_output(page))
             _save_gif(frames, out / "playground-spiral.gif")
             _save_png(_shot(page, page.locator("body"), full=True), out / "playground.png",
-                      width=1100)
+                      width=1000, colors=64)
             page.close()
             page = open_page(context, url, "dataset=spiral&layers=8,8,8,8,8,8"
                              "&activations=sigmoid&learning_rate=0.3")
@@ -213,9 +246,9 @@ def _network_and_output(page):
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
-def _save_png(image, path: Path, width: int) -> None:
+def _save_png(image, path: Path, width: int, colors: int = 128) -> None:
     image = image.resize((width, round(image.height * width / image.width)))
-    image.quantize(colors=128).save(path, optimize=True)
+    image.quantize(colors=colors).save(path, optimize=True)
 
 
 def _save_gif(frames: list, path: Path, width: int = 560) -> None:

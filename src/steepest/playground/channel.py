@@ -42,7 +42,7 @@ from .settings import PANELS, REGULARIZATIONS, Limits, Settings
 PACE = 60.0
 #: The most epochs one frame trains at pace, catching up after a stall, as long as
 #: they take at most FRAME_SECONDS.
-CATCH_UP = 4
+CATCH_UP = 8
 FRAME_SECONDS = 0.1
 FAST_SECONDS = 0.05
 #: In fast-forward, training lasts this many times as long as a frame takes.

@@ -94,37 +94,43 @@ export function css(rgb) {
 }
 
 // A quantised picture (bytes, 128 = 0, 1 and 255 = -scale and +scale, see
-// views.py) into an ImageData of side `size`, coloured by value.
+// views.py) into a canvas of side `size`, coloured by value. The colours of a
+// scale are a table of 256 packed RGBA words, and each canvas keeps its
+// ImageData: a frame allocates nothing.
 const BYTE_COLOURS = new Map();
 function byteColours(scale) {
-  const key = scale.toPrecision(4);
+  const key = scale.toPrecision(3);
   if (!BYTE_COLOURS.has(key)) {
-    const table = new Uint8ClampedArray(256 * 4);
-    for (let b = 0; b < 256; b++) {
-      const rgb = diverging(((b - 128) / 127) * scale);
-      table.set([...rgb, 255], b * 4);
-    }
-    BYTE_COLOURS.set(key, table);
+    const bytes = new Uint8ClampedArray(256 * 4);
+    for (let b = 0; b < 256; b++) bytes.set([...diverging(((b - 128) / 127) * scale), 255], b * 4);
+    BYTE_COLOURS.set(key, new Uint32Array(bytes.buffer));
     if (BYTE_COLOURS.size > 512) BYTE_COLOURS.delete(BYTE_COLOURS.keys().next().value);
   }
   return BYTE_COLOURS.get(key);
 }
 
+export function imageOf(context, size) {
+  if (!context.image || context.image.width !== size) {
+    context.image = context.createImageData(size, size);
+    context.words = new Uint32Array(context.image.data.buffer);
+  }
+  return context.image;
+}
+
 export function paintValues(context, bytes, offset, size, scale, discrete = false) {
-  const image = context.createImageData(size, size);
+  const image = imageOf(context, size);
   const table = byteColours(scale);
-  const pixels = image.data;
+  const words = context.words;
   for (let i = 0; i < size * size; i++) {
-    let b = bytes[offset + i];
-    if (discrete) b = b >= 128 ? 255 : 1;
-    pixels.set(table.subarray(b * 4, b * 4 + 4), i * 4);
+    const b = bytes[offset + i];
+    words[i] = table[discrete ? (b >= 128 ? 255 : 1) : b];
   }
   context.putImageData(image, 0, 0);
 }
 
-// The value a byte stands for.
-export function valueOf(byte, scale) {
-  return ((byte - 128) / 127) * scale;
+// Set an element's text only when it changes: an unchanged figure costs no layout.
+export function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 export function formatNumber(value, digits = 3) {

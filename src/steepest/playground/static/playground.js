@@ -1,8 +1,8 @@
 // The playground page: controls in, frames out. Every number drawn here comes
 // from the server, which runs steepest's own Network; this file only draws.
 import {
-  PALETTE, ZERO, closeReason, connect, css, diverging, formatNumber, paintValues, say,
-  valueOf,
+  PALETTE, ZERO, closeReason, connect, css, diverging, formatNumber, imageOf, paintValues, say,
+  setText,
 } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -502,13 +502,13 @@ function drawFrame() {
   const frame = state.frame;
   if (!frame) return;
   const h = frame.header;
-  $("epoch").textContent = String(h.epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  setText($("epoch"), String(h.epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ","));
   showFigures(h.figures);
   if (state.playing !== h.playing && !h.playing) {
     state.playing = false;
     showPlaying();
   }
-  $("stopped").textContent = h.stopped || "";
+  setText($("stopped"), h.stopped || "");
   drawUnits(frame);
   drawOutput(frame);
   drawLinks();
@@ -529,18 +529,21 @@ function takeHistory(history) {
 }
 
 function showFigures(f) {
-  $("test-loss").textContent = formatNumber(f.test_loss);
-  $("train-loss").textContent = formatNumber(f.train_loss);
-  if (f.accuracy !== undefined) $("accuracy").textContent = `${(100 * f.accuracy).toFixed(1)}%`;
+  setText($("test-loss"), formatNumber(f.test_loss));
+  setText($("train-loss"), formatNumber(f.train_loss));
+  if (f.accuracy !== undefined) setText($("accuracy"), `${(100 * f.accuracy).toFixed(1)}%`);
   if (f.r2 !== undefined) {
-    $("r2").textContent = formatNumber(f.r2);
-    $("rmse").textContent = formatNumber(f.rmse);
+    setText($("r2"), formatNumber(f.r2));
+    setText($("rmse"), formatNumber(f.rmse));
   }
   if (f.confusion) showConfusion(f.confusion);
 }
 
 function showConfusion(matrix) {
   const table = $("confusion");
+  const key = JSON.stringify(matrix);
+  if (table.dataset.shown === key) return;  // unchanged: no new rows, no layout
+  table.dataset.shown = key;
   const names = state.layout.classes;
   const rows = [["", ...names.map((n) => `→ ${n}`)], ...matrix.map((row, k) => [names[k], ...row])];
   table.replaceChildren(...rows.map((row, r) => {
@@ -574,11 +577,13 @@ function drawOutput(frame) {
     return;
   }
   const k = state.layout.classes.length;
-  const image = context.createImageData(size, size);
+  const image = imageOf(context, size);
+  const pixels = image.data;
   for (let i = 0; i < size * size; i++) {
     const sure = discrete ? 1 : Math.max(0, (data[size * size + i] / 255 - 1 / k) / (1 - 1 / k));
     const colour = PALETTE[data[i] % PALETTE.length];
-    image.data.set([0, 1, 2].map((c) => ZERO[c] + (colour[c] - ZERO[c]) * sure).concat(255), i * 4);
+    for (let c = 0; c < 3; c++) pixels[i * 4 + c] = ZERO[c] + (colour[c] - ZERO[c]) * sure;
+    pixels[i * 4 + 3] = 255;
   }
   context.putImageData(image, 0, 0);
 }
@@ -644,7 +649,11 @@ function drawLinks() {
   context.globalAlpha = 1;
   for (const bias of document.querySelectorAll(".bias")) {
     const [layer, row, col] = bias.dataset.weight.split(",").map(Number);
-    bias.style.background = css(diverging(params[weightAt(layer, row, col)]));
+    const colour = css(diverging(params[weightAt(layer, row, col)]));
+    if (bias.dataset.colour !== colour) {
+      bias.dataset.colour = colour;
+      bias.style.background = colour;
+    }
   }
 }
 
