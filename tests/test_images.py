@@ -205,3 +205,30 @@ def test_missing_file(tmp_path):
 def test_unknown_style(black_on_white):
     with pytest.raises(ConfigError, match="style"):
         load_image(black_on_white, (28, 28), "sketch")
+
+
+@pytest.mark.parametrize("style", ["mnist", "digits", "fit"])
+def test_a_picture_in_memory_is_prepared_as_its_file_is(black_on_white, style):
+    # A drawing (the playground's canvas) never touches a file: the same steps apply.
+    from steepest.images import image_input
+
+    grey = np.asarray(Image.open(black_on_white).convert("L"), dtype=np.float32) / 255
+    shape = (8, 8) if style == "digits" else (28, 28)
+    np.testing.assert_array_equal(image_input(grey, shape, style),
+                                  load_image(black_on_white, shape, style))
+    # white ink on black, as a canvas may hold it, reads the same
+    np.testing.assert_allclose(image_input(1 - grey, shape, style),
+                               load_image(black_on_white, shape, style), atol=1e-6)
+
+
+@pytest.mark.parametrize("grey, message", [
+    (np.zeros((5, 5, 3)), "expected a 2-D greyscale picture, got shape (5, 5, 3)"),
+    (np.zeros((0, 5)), "expected a 2-D greyscale picture, got shape (0, 5)"),
+    (np.zeros((30, 30)), "the drawing: the image is blank (no ink found)"),
+])
+def test_a_picture_in_memory_that_cannot_be_read_says_why(grey, message):
+    from steepest.images import image_input
+
+    with pytest.raises(DataError) as info:
+        image_input(grey, (28, 28), "mnist", where="the drawing")
+    assert message in str(info.value)

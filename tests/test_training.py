@@ -370,19 +370,39 @@ def test_clip_norm_leaves_small_gradients_alone():
     np.testing.assert_allclose(before - net.params, g, rtol=1e-12, atol=1e-15)
 
 
-def test_l2_one_step_decays_weights_not_biases():
+@pytest.mark.parametrize(("penalty", "rate", "term"), [
+    ("l2", 0.1, lambda W: W),          # weight decay: l2 * W
+    ("l1", 0.01, np.sign),             # the lasso: l1 * sign(W)
+])
+def test_a_penalty_one_step_adds_its_term_to_weights_not_biases(penalty, rate, term):
     X, Y = small_regression(10)
     a = Network([3, 4, 2], init="uniform01", seed=0, dtype="float64")
-    assert all(np.abs(bias).min() > 0 for bias in a.biases)  # decay would show on biases
+    assert all(np.abs(bias).min() > 0 for bias in a.biases)  # a term would show on biases
     b = a.copy()
     W_before = [W.copy() for W in a.weights]
-    lr, l2 = 0.5, 0.1
-    a.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr, l2=l2)
+    lr = 0.5
+    a.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr, **{penalty: rate})
     b.fit(X, Y, epochs=1, batch_size=None, optimizer="sgd", learning_rate=lr)
     for bias_a, bias_b in zip(a.biases, b.biases, strict=True):
         np.testing.assert_array_equal(bias_a, bias_b)
     for Wa, Wb, W0 in zip(a.weights, b.weights, W_before, strict=True):
-        np.testing.assert_allclose(Wa, Wb - lr * l2 * W0, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(Wa, Wb - lr * rate * term(W0), rtol=1e-12, atol=1e-15)
+
+
+def test_l1_makes_weights_sparse_where_l2_only_shrinks(blobs):
+    # Two informative inputs and four of noise: the lasso drives the noise's
+    # weights to about 0, weight decay of the same total shrinkage does not.
+    X, y = blobs(200)
+    X = np.hstack([X, np.random.default_rng(1).normal(size=(200, 4))])
+    lasso = Network([6, 2], loss="cross_entropy", output_activation="softmax", seed=0)
+    ridge = lasso.copy()
+    settings = {"epochs": 60, "batch_size": 20, "optimizer": "sgd", "learning_rate": 0.2}
+    lasso.fit(X, y, l1=0.02, **settings)
+    ridge.fit(X, y, l2=0.02, **settings)
+    noise_lasso = np.abs(lasso.weights[0][2:]).max()
+    noise_ridge = np.abs(ridge.weights[0][2:]).max()
+    assert noise_lasso < 0.02 < noise_ridge
+    assert lasso.evaluate(X, y)["accuracy"] > 0.95
 
 
 def test_l2_shrinks_weights(blobs):
@@ -403,6 +423,7 @@ def test_l2_shrinks_weights(blobs):
         ({"epochs": 1.5}, "epochs must be a whole number >= 0"),
         ({"batch_size": 0}, "batch_size must be a whole number >= 1 or None"),
         ({"l2": -0.1}, "l2 must be a number >= 0"),
+        ({"l1": float("inf")}, "l1 must be a number >= 0"),
         ({"clip_norm": 0.0}, "clip_norm must be a positive number or None"),
         ({"max_norm": float("inf")}, "max_norm must be a positive number or None"),
         ({"validation_split": 1.0}, r"validation_split must lie in \[0, 1\)"),
@@ -953,6 +974,7 @@ def test_validation_split_with_zero_weights_on_one_side(blobs, classifier, zero_
         {"epochs": float("inf")},
         {"l2": None},
         {"l2": "0.1"},
+        {"l1": None},
         {"clip_norm": "1"},
         {"validation_split": None},
         {"learning_rate": "x"},

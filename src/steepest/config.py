@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _validation as check
 from .errors import ConfigError
+from .losses import get_loss
 from .network import Network, StepRules
 from .optimizers import Optimizer, get_optimizer, get_schedule
 
@@ -38,7 +39,7 @@ class TrainingConfig:
     data), ``activation``, ``output_activation``, ``loss``, ``init``,
     ``dropout``, ``seed``, ``dtype``, as :class:`~steepest.network.Network` takes
     them. The training: ``epochs``, ``batch_size`` (None: full batch),
-    ``optimizer``, ``learning_rate``, ``schedule``, ``l2``, ``clip_norm``,
+    ``optimizer``, ``learning_rate``, ``schedule``, ``l2``, ``l1``, ``clip_norm``,
     ``max_norm``, ``validation_split``, ``shuffle``, as
     :func:`~steepest.training.fit` takes them.
     """
@@ -57,6 +58,7 @@ class TrainingConfig:
     learning_rate: float | None = None
     schedule: Any = None
     l2: float = 0.0
+    l1: float = 0.0
     clip_norm: float | None = None
     max_norm: float | None = None
     validation_split: float = 0.0
@@ -73,7 +75,7 @@ class TrainingConfig:
                                                               "learning_rate"))
         set_(self, "validation_split", check.real_number(
             self.validation_split, "validation_split", "lie in [0, 1)", lambda v: 0 <= v < 1))
-        self.rules  # checks l2, clip_norm and max_norm  # noqa: B018
+        self.rules  # checks l1, l2, clip_norm and max_norm  # noqa: B018
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> TrainingConfig:
@@ -87,8 +89,8 @@ class TrainingConfig:
 
     @property
     def rules(self) -> StepRules:
-        """What each step does besides following the gradient (l2, clipping, max-norm)."""
-        return StepRules(self.l2, self.clip_norm, self.max_norm)
+        """What each step does besides following the gradient (l1, l2, clipping, max-norm)."""
+        return StepRules(self.l2, self.clip_norm, self.max_norm, self.l1)
 
     def network(self, n_inputs: int, n_outputs: int) -> Network:
         """A new network ``[n_inputs, *layers, n_outputs]`` of this configuration."""
@@ -96,9 +98,21 @@ class TrainingConfig:
                        output_activation=self.output_activation, loss=self.loss,
                        init=self.init, dropout=self.dropout, seed=self.seed, dtype=self.dtype)
 
+    def for_targets(self, classification: bool) -> TrainingConfig:
+        """This configuration with the loss and output layer the targets need:
+        unless a loss was asked for, cross-entropy for classes and mean squared
+        error for a number; an output activation only when the loss has none of
+        its own (sigmoid for classes, identity for a number)."""
+        loss = self.loss or ("cross_entropy" if classification else "mse")
+        if get_loss(loss).output_activation is not None:
+            output = None
+        else:
+            output = "sigmoid" if classification else "identity"
+        return self.replace(loss=loss, output_activation=output)
+
     def fit_settings(self) -> dict[str, Any]:
         """The training half, as keyword arguments of ``fit``."""
-        names = ("epochs", "batch_size", "optimizer", "learning_rate", "schedule", "l2",
+        names = ("epochs", "batch_size", "optimizer", "learning_rate", "schedule", "l2", "l1",
                  "clip_norm", "max_norm", "validation_split", "shuffle")
         return {name: getattr(self, name) for name in names}
 

@@ -31,11 +31,22 @@ STRAY_INK = 0.005  # ink mass share trimmed from each side when cropping (specks
 
 def load_image(path: str | os.PathLike[str], shape: tuple[int, int], style: str) -> np.ndarray:
     """The image at ``path`` as a float32 row of ``shape[0] * shape[1]`` values in [0, 1]."""
-    grey = _ink(_open_grey(Path(path)))
+    return image_input(_open_grey(Path(path)), shape, style, where=str(path))
+
+
+def image_input(grey: np.ndarray, shape: tuple[int, int], style: str,
+                where: str = "the image") -> np.ndarray:
+    """A greyscale picture ``(height, width)`` of values in [0, 1] (a drawing, say)
+    as a float32 row of ``shape[0] * shape[1]`` values in [0, 1], prepared as
+    :func:`load_image` prepares a file; ``where`` names it in errors."""
+    grey = np.asarray(grey, dtype=np.float32)
+    if grey.ndim != 2 or min(grey.shape) < 1:
+        raise DataError(f"{where}: expected a 2-D greyscale picture, got shape {grey.shape}")
+    grey = _ink(grey)
     if style == "fit":
         fitted = _resize(_pad_square(grey), shape)
     elif not (grey > INK_THRESHOLD).any():
-        raise DataError(f"{path}: the image is blank (no ink found)")
+        raise DataError(f"{where}: the image is blank (no ink found)")
     elif style == "mnist":
         fitted = _mnist_style(_crop_to_ink(grey), shape)
     elif style == "digits":

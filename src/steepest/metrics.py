@@ -1,5 +1,5 @@
-"""Figures of a trained network: loss and accuracy over a dataset, and the
-confusion matrix of its predicted classes."""
+"""Figures of a trained network: loss and accuracy over a dataset, the
+confusion matrix of its predicted classes, and R² and RMSE of its values."""
 
 from __future__ import annotations
 
@@ -81,3 +81,26 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> 
     matrix = np.zeros((k, k), dtype=np.int64)
     np.add.at(matrix, (truth, predicted), 1)
     return matrix
+
+
+def regression_scores(y_true: Any, y_pred: Any) -> dict[str, float]:
+    """``{"r2": ..., "rmse": ...}`` of predicted values: the coefficient of
+    determination ``1 - SS_res / SS_tot`` (1 is perfect, 0 no better than the
+    mean; NaN where the true values do not vary) and the root mean squared
+    error. ``y_true`` and ``y_pred`` are ``(n,)`` or ``(n, k)``; with ``k``
+    outputs each figure is the mean over the outputs."""
+    truth, predicted = _columns(y_true), _columns(y_pred)
+    if truth.shape != predicted.shape or not truth.size:
+        raise ShapeError(f"y_true has shape {truth.shape} and y_pred {predicted.shape}; they "
+                         "must match and hold values")
+    residual = ((truth - predicted) ** 2).sum(axis=0)
+    spread = ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(spread > 0, 1 - residual / spread, np.nan)
+    return {"r2": float(r2.mean()), "rmse": float(np.sqrt(residual / len(truth)).mean())}
+
+
+def _columns(values: Any) -> np.ndarray:
+    """Values ``(n,)`` or ``(n, k)`` as float64 columns ``(n, k)``."""
+    values = np.asarray(values, dtype=np.float64)
+    return values.reshape(len(values), 1) if values.ndim < 2 else values

@@ -112,7 +112,8 @@ class Step:
 
     - ``loss``: the batch's loss at the weights before the step.
     - ``trace``, ``gradients``: its forward and backward phases; ``gradients``
-      holds what the optimiser stepped along (with the ``l2`` term and clipping).
+      holds what the optimiser stepped along (with the ``l1``/``l2`` terms and
+      clipping).
     - ``skipped``: why no update was made (the loss or the gradient was not
       finite), or None when it was.
     - ``params_before``: a copy of ``Network.params`` before the update, when
@@ -139,15 +140,20 @@ class StepRules:
     - ``clip_norm``: rescales the whole gradient to at most this Euclidean norm.
     - ``max_norm``: after the update, rescales each unit's incoming weights (a
       column of ``W``) to at most this norm.
+    - ``l1``: the lasso: adds ``l1 * sign(W)`` to each weight gradient (biases
+      are not penalised), pulling small weights to 0.
     """
 
     l2: float = 0.0
     clip_norm: float | None = None
     max_norm: float | None = None
+    l1: float = 0.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # how a frozen dataclass keeps its checked values
-        set_(self, "l2", check.real_number(self.l2, "l2", "be a number >= 0", lambda v: v >= 0))
+        for name in ("l1", "l2"):
+            set_(self, name, check.real_number(getattr(self, name), name, "be a number >= 0",
+                                               lambda v: v >= 0))
         set_(self, "clip_norm", check.positive_number(self.clip_norm, "clip_norm", none_ok=True))
         set_(self, "max_norm", check.positive_number(self.max_norm, "max_norm", none_ok=True))
 
@@ -157,10 +163,13 @@ class StepRules:
 
     def adjust_gradients(self, layers: list[tuple[np.ndarray, np.ndarray]],
                          gradients: Gradients) -> None:
-        """The ``l2`` term, then clipping, on the gradient in place."""
-        if self.l2:
+        """The ``l1`` and ``l2`` terms, then clipping, on the gradient in place."""
+        if self.l1 or self.l2:
             for (W, _), (dW, _) in zip(layers, gradients.layers, strict=True):
-                dW += self.l2 * W
+                if self.l1:
+                    dW += self.l1 * np.sign(W)
+                if self.l2:
+                    dW += self.l2 * W
         if self.clip_norm is not None:
             flat = gradients.flat
             # In float64: the squared norm of a float32 gradient can overflow.
@@ -533,7 +542,7 @@ class Network:
     def train_step(
         self, X: Any, y: Any, optimizer: str | dict[str, Any] | Optimizer | None = None, *,
         learning_rate: float | None = None, sample_weight: Any = None, l2: float = 0.0,
-        clip_norm: float | None = None, max_norm: float | None = None,
+        clip_norm: float | None = None, max_norm: float | None = None, l1: float = 0.0,
         dropout: bool = True, record: bool = True,
     ) -> Step:
         """One step of gradient descent on the batch ``(X, y)``, as ``fit`` takes
@@ -543,7 +552,7 @@ class Network:
         a name, config or object as for ``fit``, and becomes the network's; left
         out, the network's own continues (plain SGD on a new network), so a loop
         of ``train_step`` calls goes on where the last stopped. ``learning_rate``,
-        ``sample_weight``, ``l2``, ``clip_norm`` and ``max_norm`` as for ``fit``;
+        ``sample_weight``, ``l1``, ``l2``, ``clip_norm`` and ``max_norm`` as for ``fit``;
         ``dropout=False`` leaves dropout out of this step. If the loss or the
         gradient is not finite, nothing changes and ``Step.skipped`` says why.
         """
@@ -554,7 +563,7 @@ class Network:
             chosen = get_optimizer(kind, learning_rate)
             chosen.bind(self)
             self.optimizer = chosen
-        rules = StepRules(l2, clip_norm, max_norm)
+        rules = StepRules(l2, clip_norm, max_norm, l1)
         return self._train_step(X, Y, self.optimizer, self._row_weights(w), rules.or_none(),
                                 dropout=dropout, record=record)
 
@@ -565,7 +574,7 @@ class Network:
     ) -> Step:
         """The step itself, on a prepared batch (``X`` and ``Y`` checked, in the
         network's dtype): forward phase, loss, backward phase, then the update.
-        ``rules`` None is the plain step (no l2, clipping or max-norm)."""
+        ``rules`` None is the plain step (no l1, l2, clipping or max-norm)."""
         before = self.params.copy() if record else None
         # A diverging step overflows somewhere in here; the loss or gradient that is
         # not finite is what the caller is told about, so NumPy's warnings are noise.

@@ -51,6 +51,7 @@ def fit(
     learning_rate: float | None = None,
     schedule: str | dict[str, Any] | Schedule | None = None,
     l2: float = 0.0,
+    l1: float = 0.0,
     clip_norm: float | None = None,
     max_norm: float | None = None,
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
@@ -78,7 +79,8 @@ def fit(
       second ``fit``, or a ``fit`` after ``steepest.load``, resumes exactly
       where training stopped (plain SGD on a new network).
     - ``l2``: weight decay, adds ``l2 * W`` to each weight gradient (biases
-      are not decayed). ``clip_norm``: rescale the whole gradient to at most
+      are not decayed). ``l1``: adds ``l1 * sign(W)``, pulling small weights
+      to exactly 0. ``clip_norm``: rescale the whole gradient to at most
       this Euclidean norm. ``max_norm``: after each step, rescale each unit's
       incoming weights (a column of ``W``) to at most this norm.
     - ``validation_data=(X_val, y_val)``, or ``validation_split``: a fraction
@@ -110,7 +112,7 @@ def fit(
     """
     config = TrainingConfig(
         epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
-        schedule=schedule, l2=l2, clip_norm=clip_norm, max_norm=max_norm,
+        schedule=schedule, l2=l2, l1=l1, clip_norm=clip_norm, max_norm=max_norm,
         validation_split=validation_split, shuffle=shuffle,
     )
     return _train(net, X, y, config, sample_weight=sample_weight,

@@ -220,3 +220,24 @@ def test_presets_refuses_unknown_names():
     result = subprocess.run([sys.executable, str(PRESETS_SCRIPT), "--presets", "imagenet"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "unknown presets ['imagenet']" in result.stderr
+
+
+def test_the_playground_benchmark_runs_in_a_browser():
+    """benchmarks/playground.py speed, briefly: the script works (its figures are for
+    the docs, never a pass/fail)."""
+    sys.path.insert(0, str(ROOT / "tests" / "playground"))
+    from browser import missing
+
+    if missing():
+        pytest.skip(missing())
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "playground.py"), "speed", "--seconds", "1"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        env=os.environ | {"OPENBLAS_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["mode"] for r in records] == ["pace", "fast-forward", "pace, no drawing",
+                                            "fast-forward, no drawing", "library alone"]
+    for record in records:
+        assert record["record"] == "playground-speed" and record["epochs_per_second"] > 0
+    assert all(record["frames_per_second"] > 0 for record in records[:4])

@@ -226,6 +226,24 @@ def test_missing_file(tmp_path):
     assert "no such CSV file" in _error(tmp_path / "nowhere.csv")
 
 
+def test_the_contents_of_a_file_read_as_the_file(tmp_path):
+    # An upload is read from its bytes: the same rows and the same refusals.
+    from steepest.datasets.tables import read_csv_bytes, read_csv_rows
+
+    path = _csv(tmp_path, "\ufeff" + ADMISSIONS)
+    assert read_csv_bytes(path.read_bytes(), "upload") == read_csv_rows(path)
+    for data, message in [
+        (b"", "upload: empty CSV file (expected a header row)"),
+        (b"a,b\n1,2\n3\n", "upload: line 3 has 1 cells, the header has 2"),
+        (b"a,a\n1,2\n", "upload: the header names columns more than once: ['a']"),
+        (b"a,b\n\xff\xfe,1\n", "upload: not a UTF-8 text file (invalid start byte at byte 4)"),
+        (b"a,b\n1,\x002\n", "upload: not a text file (it holds NUL bytes)"),
+    ]:
+        with pytest.raises(DataError) as info:
+            read_csv_bytes(data, "upload")
+        assert str(info.value) == message
+
+
 # ---------------------------------------------------------------------- schema
 
 

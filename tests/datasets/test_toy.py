@@ -1,4 +1,5 @@
-"""steepest.datasets.toy: XOR, the truth table, moons, circles, spirals."""
+"""steepest.datasets.toy: XOR, the truth table, moons, circles, spirals, and
+TensorFlow Playground's sets (quadrants, Gaussians, plane, Gaussian hills)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import pytest
 from steepest.datasets import (
     and_first_last,
     circles,
+    gaussian_hills,
+    gaussians,
     moons,
+    plane,
+    quadrants,
     spirals,
     xor,
 )
+from steepest.datasets.toy import HILLS
 from steepest.errors import ConfigError
 
 
@@ -40,7 +46,11 @@ TOYS = {
     "spirals3": lambda **kw: spirals(n_classes=3, **kw),
     "moons": moons,
     "circles": circles,
+    "gaussians": gaussians,
+    "gaussians4": lambda **kw: gaussians(n_classes=4, **kw),
 }
+#: Every seeded 2-D set, the unbalanced and the regression ones too.
+SEEDED = {**TOYS, "quadrants": quadrants, "plane": plane, "hills": gaussian_hills}
 
 
 @pytest.mark.parametrize("make", TOYS.values(), ids=TOYS.keys())
@@ -53,10 +63,10 @@ def test_toy_shapes_dtypes_and_balance(make):
     X, y = make(n_samples=600)
     counts = np.bincount(y)
     assert counts.min() == counts.max()  # exactly balanced
-    assert len(counts) == (3 if make is TOYS["spirals3"] else 2)
+    assert len(counts) == {TOYS["spirals3"]: 3, TOYS["gaussians4"]: 4}.get(make, 2)
 
 
-@pytest.mark.parametrize("make", TOYS.values(), ids=TOYS.keys())
+@pytest.mark.parametrize("make", SEEDED.values(), ids=SEEDED.keys())
 def test_toy_sets_are_seeded(make):
     a, ya = make(n_samples=50, seed=7)
     b, yb = make(n_samples=50, seed=7)
@@ -106,6 +116,33 @@ def test_spirals_without_noise():
     np.testing.assert_allclose(difference, 0.0, atol=1e-4)
 
 
+def test_gaussians_are_clouds_around_their_centres():
+    X, y = gaussians(n_samples=4000, noise=0.1, n_classes=2, seed=5)
+    np.testing.assert_allclose(X[y == 0].mean(axis=0), [0.354, 0.354], atol=0.02)
+    np.testing.assert_allclose(X[y == 1].mean(axis=0), [-0.354, -0.354], atol=0.02)
+    assert X[y == 0].std(axis=0) == pytest.approx([0.2, 0.2], rel=0.06)  # 0.1 + noise
+
+
+def test_quadrants_is_xor_of_the_signs_without_noise():
+    X, y = quadrants(n_samples=500, noise=0.0, seed=6)
+    assert np.abs(X).min() >= 0.05 and np.abs(X).max() <= 1.05
+    np.testing.assert_array_equal(y, (np.sign(X[:, 0]) == np.sign(X[:, 1])).astype(int))
+    assert 200 < y.sum() < 300
+
+
+def test_plane_and_hills_are_regression_targets():
+    X, y = plane(n_samples=300, noise=0.0, seed=7)
+    assert y.dtype == np.float32 and X.shape == (300, 2)
+    np.testing.assert_allclose(y, (X[:, 0] + X[:, 1]) / 2, atol=1e-6)
+    X, y = gaussian_hills(n_samples=1000, noise=0.0, seed=7)
+    assert y.dtype == np.float32
+    a, b, height = HILLS[0]
+    near = np.hypot(X[:, 0] - a, X[:, 1] - b) < 0.1
+    assert height == 1.0 and near.any() and (y[near] > 0.8 * height).all()  # on its top
+    noisy = gaussian_hills(n_samples=1000, noise=0.2, seed=7)[1]
+    assert np.std(noisy - y) == pytest.approx(0.2, rel=0.15)
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -120,10 +157,15 @@ def test_spirals_without_noise():
         lambda: circles(factor=1.0),
         lambda: circles(factor=1.5),
         lambda: circles(factor=-0.5),
+        lambda: gaussians(n_classes=1),
+        lambda: quadrants(noise=-1),
+        lambda: plane(n_samples=1),
+        lambda: gaussian_hills(noise=float("inf")),
     ],
     ids=["spirals-n1", "moons-n0", "circles-n-neg", "moons-n-frac", "spirals-noise-neg",
          "moons-noise-nan", "spirals-1-class", "factor-0", "factor-1", "factor-1.5",
-         "factor-neg"],
+         "factor-neg", "gaussians-1-class", "quadrants-noise-neg", "plane-n1",
+         "hills-noise-inf"],
 )
 def test_toy_bad_parameters(call):
     with pytest.raises(ConfigError):

@@ -46,6 +46,9 @@ PARSED_ONLY = {
         "tests/test_sweep.py runs the sweep on a LocalCluster",
     ("docs/how-to/sweeps.md", "dask scheduler"):
         "needs a Dask scheduler and workers on other hosts, and MNIST",
+    ("docs/how-to/playground.md", "steepest playground"):
+        "installs, then serves until stopped; tests/cli/test_cli_playground.py starts it "
+        "and stops it with Ctrl-C",
 }
 
 # What the blocks that run leave behind, per page (relative to the page's folder).

@@ -28,6 +28,7 @@ from .commands import (
     info,
     lr_find,
     overfit_check,
+    playground,
     plot,
     predict,
     sweep,
@@ -38,7 +39,7 @@ from .commands import (
 COMMANDS: tuple[Command, ...] = (
     train.COMMAND, evaluate.COMMAND, predict.COMMAND, info.COMMAND, gradcheck.COMMAND,
     demo.COMMAND, sweep.COMMAND, plot.COMMAND, diagnose.COMMAND, lr_find.COMMAND,
-    overfit_check.COMMAND, explain.COMMAND,
+    overfit_check.COMMAND, explain.COMMAND, playground.COMMAND,
 )
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from ..augment import ImageAugmenter
 from ..config import TrainingConfig
 from ..errors import ConfigError
-from ..losses import get_loss
 from ..training import validation_size
 from .data import Data, data_kind
 
@@ -80,16 +79,9 @@ class RunSettings:
     preset: str | None = None
 
     def config_for(self, classification: bool) -> TrainingConfig:
-        """The configuration with the loss and output layer the targets need:
-        unless a loss was asked for, cross-entropy for classes and mean squared
-        error for a number; an output activation only when the loss has none of
-        its own (sigmoid for classes, identity for a number)."""
-        loss = self.config.loss or ("cross_entropy" if classification else "mse")
-        if get_loss(loss).output_activation is not None:
-            output = None
-        else:
-            output = "sigmoid" if classification else "identity"
-        return self.config.replace(loss=loss, output_activation=output)
+        """The configuration with the loss and output layer the targets need
+        (:meth:`TrainingConfig.for_targets`)."""
+        return self.config.for_targets(classification)
 
 
 def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSettings:

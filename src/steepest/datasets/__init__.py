@@ -10,7 +10,17 @@ from .idx import read_idx, write_idx
 from .mnist import FASHION_MNIST, MNIST, load_fashion_mnist, load_mnist
 from .preprocessing import Standardizer, one_hot, standardize, train_test_split
 from .tables import Table, TableSchema, load_csv
-from .toy import and_first_last, circles, moons, spirals, xor
+from .toy import (
+    and_first_last,
+    circles,
+    gaussian_hills,
+    gaussians,
+    moons,
+    plane,
+    quadrants,
+    spirals,
+    xor,
+)
 
 __all__ = [
     "FASHION_MNIST",
@@ -21,12 +31,16 @@ __all__ = [
     "and_first_last",
     "circles",
     "data_home",
+    "gaussian_hills",
+    "gaussians",
     "load_csv",
     "load_digits",
     "load_fashion_mnist",
     "load_mnist",
     "moons",
     "one_hot",
+    "plane",
+    "quadrants",
     "read_idx",
     "spirals",
     "standardize",

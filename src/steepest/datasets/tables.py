@@ -13,8 +13,9 @@ so new rows (say, to predict) are encoded exactly like the training rows.
 from __future__ import annotations
 
 import csv
+import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,26 +98,49 @@ def read_csv_rows(
         raise DataError(f"{path}: no such CSV file")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f, delimiter=delimiter)
-            lines = [Row(row, reader.line_num) for row in reader if any(c.strip() for c in row)]
+            return csv_rows(f, str(path), delimiter)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
         ) from None
+
+
+def read_csv_bytes(data: bytes, where: str,
+                   delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV file's contents (an upload, say) as
+    :func:`read_csv_rows` reads a file; ``where`` names it in errors."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{where}: not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+        ) from None
+    if "\0" in text:
+        raise DataError(f"{where}: not a text file (it holds NUL bytes)")
+    return csv_rows(io.StringIO(text, newline=""), where, delimiter)
+
+
+def csv_rows(lines: Iterable[str], where: str,
+             delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
+    """Header and rows of CSV text read line by line: blank lines skipped,
+    repeated column names and ragged rows refused (a DataError naming ``where``)."""
+    try:
+        reader = csv.reader(lines, delimiter=delimiter)
+        found = [Row(row, reader.line_num) for row in reader if any(c.strip() for c in row)]
     except csv.Error as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-    if not lines:
-        raise DataError(f"{path}: empty CSV file (expected a header row)")
-    header, rows = [c.strip() for c in lines[0]], lines[1:]
+        raise DataError(f"{where}: not a readable CSV file ({exc})") from None
+    if not found:
+        raise DataError(f"{where}: empty CSV file (expected a header row)")
+    header, rows = [c.strip() for c in found[0]], found[1:]
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        raise DataError(f"{path}: the header names columns more than once: {repeated}")
+        raise DataError(f"{where}: the header names columns more than once: {repeated}")
     if not rows:
-        raise DataError(f"{path}: the CSV file has a header but no rows")
+        raise DataError(f"{where}: the CSV file has a header but no rows")
     for row in rows:
         if len(row) != len(header):
             raise DataError(
-                f"{path}: line {row.line} has {len(row)} cells, the header has {len(header)}"
+                f"{where}: line {row.line} has {len(row)} cells, the header has {len(header)}"
             )
     return header, rows
 

@@ -1,6 +1,10 @@
 """Small datasets written out or generated in NumPy: seeded, instant, offline.
 
-Each returns ``X`` float32 ``(n, n_features)`` and ``y`` int64 ``(n,)`` labels.
+Each returns ``X`` float32 ``(n, n_features)`` and ``y``: int64 ``(n,)`` class
+labels, or float32 ``(n,)`` values for the regression sets (:func:`plane`,
+:func:`gaussian_hills`). The 2-D sets lie in about ``[-1, 1]²``; with
+:func:`quadrants` and :func:`gaussians` they include TensorFlow Playground's
+(circle, XOR, two Gaussians, spiral, plane, multi-Gaussian).
 """
 
 from __future__ import annotations
@@ -41,8 +45,7 @@ def spirals(n_samples: int = 400, noise: float = 0.1, n_classes: int = 2,
     _check(n_samples, noise)
     if not isinstance(turns, numbers.Real) or not 0 < turns < float("inf"):
         raise ConfigError(f"turns must be a positive number, got {turns!r}")
-    if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
-        raise ConfigError(f"spirals needs a whole number n_classes >= 2, got {n_classes!r}")
+    _check_classes(n_classes, "spirals")
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % n_classes
     radius = rng.uniform(0.05, 1.0, n_samples)
@@ -80,6 +83,66 @@ def circles(n_samples: int = 400, noise: float = 0.05, factor: float = 0.5,
     X = np.column_stack([radius * np.cos(t), radius * np.sin(t)])
     X += rng.normal(0.0, noise, X.shape)
     return X.astype(np.float32), y.astype(np.int64)
+
+
+def gaussians(n_samples: int = 400, noise: float = 0.1, n_classes: int = 2,
+              seed: int | None = 0) -> Data:
+    """One round Gaussian cloud per class, their centres evenly spaced on a circle
+    of radius 0.5 (two classes: at (0.35, 0.35) and (-0.35, -0.35)); each cloud's
+    standard deviation is ``0.1 + noise``."""
+    _check(n_samples, noise)
+    _check_classes(n_classes, "gaussians")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % n_classes
+    angle = np.pi / 4 + 2 * np.pi * y / n_classes
+    centres = 0.5 * np.column_stack([np.cos(angle), np.sin(angle)])
+    X = centres + rng.normal(0.0, 0.1 + noise, (n_samples, 2))
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def quadrants(n_samples: int = 400, noise: float = 0.1, seed: int | None = 0) -> Data:
+    """XOR over the plane: points uniform in ``[-1, 1]²`` (kept a little off the
+    axes), class 1 where ``x1 * x2 > 0``, then moved by Gaussian ``noise``."""
+    _check(n_samples, noise)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n_samples, 2))
+    X += np.copysign(0.05, X)  # a gap along the axes, where the class flips
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    X += rng.normal(0.0, noise, X.shape)
+    return X.astype(np.float32), y
+
+
+def plane(n_samples: int = 400, noise: float = 0.1, seed: int | None = 0) -> Data:
+    """Regression: ``y = (x1 + x2) / 2`` for points uniform in ``[-1, 1]²``, plus
+    Gaussian ``noise`` on ``y``; ``y`` is float32 in about ``[-1, 1]``."""
+    _check(n_samples, noise)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n_samples, 2))
+    y = X.sum(axis=1) / 2 + rng.normal(0.0, noise, n_samples)
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+#: The hills of :func:`gaussian_hills`: (centre x1, centre x2, height).
+HILLS = ((-0.6, 0.6, 1.0), (0.6, 0.6, -1.0), (-0.6, -0.6, -1.0), (0.6, -0.6, 1.0),
+         (0.0, 0.0, 1.0))
+
+
+def gaussian_hills(n_samples: int = 400, noise: float = 0.1, seed: int | None = 0) -> Data:
+    """Regression: ``y`` is a sum of Gaussian bumps of width 0.3, up and down
+    (:data:`HILLS`), over points uniform in ``[-1, 1]²``, plus Gaussian ``noise``."""
+    _check(n_samples, noise)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n_samples, 2))
+    y = np.zeros(n_samples)
+    for a, b, height in HILLS:
+        y += height * np.exp(-((X[:, 0] - a) ** 2 + (X[:, 1] - b) ** 2) / (2 * 0.3**2))
+    y += rng.normal(0.0, noise, n_samples)
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+def _check_classes(n_classes: int, name: str) -> None:
+    if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ConfigError(f"{name} needs a whole number n_classes >= 2, got {n_classes!r}")
 
 
 def _check(n_samples: int, noise: float) -> None:
