@@ -19,6 +19,7 @@ from .doctor import (
     lr_find,
     overfit_check,
 )
+from .export import export_onnx
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -78,6 +79,7 @@ __all__ = [
     "callbacks",
     "diagnose",
     "errors",
+    "export_onnx",
     "gradcheck",
     "initializers",
     "load",
