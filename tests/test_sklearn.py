@@ -293,7 +293,7 @@ def test_estimator_cosine_schedule_follows_epochs():
     X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
     for epochs in (10, 120):
         clf = NetworkClassifier(hidden_layer_sizes=(4,), schedule="cosine", epochs=epochs,
-                                batch_size=None, random_state=0).fit(X, y)
+                                batch_size=None, tol=None, random_state=0).fit(X, y)
         lr = clf.network_.history["lr"]
         # Down towards 0 at the last epoch (as `steepest train --schedule cosine`), and
         # never 0 before the end.
