@@ -23,6 +23,7 @@ from .commands import (
     diagnose,
     evaluate,
     explain,
+    export,
     gradcheck,
     info,
     lr_find,
@@ -37,7 +38,7 @@ from .commands import (
 COMMANDS: tuple[Command, ...] = (
     train.COMMAND, evaluate.COMMAND, predict.COMMAND, info.COMMAND, gradcheck.COMMAND,
     demo.COMMAND, sweep.COMMAND, plot.COMMAND, diagnose.COMMAND, lr_find.COMMAND,
-    overfit_check.COMMAND, explain.COMMAND,
+    overfit_check.COMMAND, explain.COMMAND, export.COMMAND,
 )
 
 

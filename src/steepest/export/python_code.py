@@ -114,8 +114,8 @@ def _docstring(net: Network, name: str, weights_file: Path | None,
 def _weights(found: list[Layer], dtype: np.dtype, weights_file: Path | None) -> str:
     if weights_file is not None:
         lines = ["from pathlib import Path\n",
-                 f'_saved = np.load(Path(__file__).with_name("{weights_file.name}"))']
-        lines += [f'W{i}, b{i} = _saved["W{i}"], _saved["b{i}"]  # {layer.W.shape}, '
+                 f'with np.load(Path(__file__).with_name("{weights_file.name}")) as saved:']
+        lines += [f'    W{i}, b{i} = saved["W{i}"], saved["b{i}"]  # {layer.W.shape}, '
                   f"{layer.b.shape}" for i, layer in enumerate(found)]
         return "\n".join(lines) + "\n"
     kind = f"np.{dtype.name}"
