@@ -27,6 +27,7 @@ from ..activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softma
 from ..errors import ConfigError, ModelFileError
 from ..network import Network
 from ._layers import (
+    arrows,
     classes,
     feature_names,
     layers,
@@ -66,7 +67,7 @@ def to_onnx(net: Network) -> Any:
         current = _activation_nodes(onnx, nodes, initializers, layer.activation, Z, i,
                                     OUTPUT if last else f"A{i}")
     graph = helper.make_graph(
-        nodes, f"steepest {' -> '.join(map(str, net.sizes))}",
+        nodes, f"steepest {arrows(net.sizes)}",
         [helper.make_tensor_value_info(INPUT, onnx.TensorProto.FLOAT, ["batch", net.sizes[0]])],
         [helper.make_tensor_value_info(OUTPUT, onnx.TensorProto.FLOAT,
                                        ["batch", net.sizes[-1]])],
