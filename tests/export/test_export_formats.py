@@ -6,7 +6,7 @@ import json
 import sys
 
 import pytest
-from conftest import make_network
+from export_helpers import make_network
 
 from steepest.errors import ConfigError
 from steepest.export import FORMATS, export_model, format_for

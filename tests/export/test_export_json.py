@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_network
+from export_helpers import make_network
 
 from steepest.errors import ModelFileError
 from steepest.export import export_json, import_json

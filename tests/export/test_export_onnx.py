@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_network
+from export_helpers import make_network
 
 import steepest
 from steepest import Network

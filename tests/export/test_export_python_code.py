@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_network
+from export_helpers import make_network
 
 from steepest import Network
 from steepest.errors import ConfigError
