@@ -78,7 +78,9 @@ def python_source(net: Network, found: list[Layer], name: str,
                   weights_file: Path | None) -> str:
     """The text of the file: docstring, weights, activations, ``predict``."""
     names = classes(net)
-    parts = [_docstring(net, name, weights_file, names), "import numpy as np\n",
+    imports = "import numpy as np\n" if weights_file is None else (
+        "from pathlib import Path\n\nimport numpy as np\n")
+    parts = [_docstring(net, name, weights_file, names), imports,
              _weights(found, net.dtype, weights_file)]
     if names is not None:
         parts.append(f"CLASSES = {names!r}\n")
@@ -101,8 +103,8 @@ def _docstring(net: Network, name: str, weights_file: Path | None,
              "Each layer i computes Z = A @ W_i + b_i, then A = f_i(Z), starting from A = X:",
              "rows are samples, W_i is (inputs, outputs)."]
     if weights_file is not None:
-        lines.append(f"The weights are in {weights_file.name}, which must stay beside this "
-                     "file.")
+        lines += ["", f"The weights are in {weights_file.name}, which must stay beside this "
+                  "file."]
     features = feature_names(net)
     if features is not None:
         lines += ["", "The input columns, in order:", *textwrap.wrap(", ".join(features), 88)]
@@ -113,8 +115,7 @@ def _docstring(net: Network, name: str, weights_file: Path | None,
 
 def _weights(found: list[Layer], dtype: np.dtype, weights_file: Path | None) -> str:
     if weights_file is not None:
-        lines = ["from pathlib import Path\n",
-                 f'with np.load(Path(__file__).with_name("{weights_file.name}")) as saved:']
+        lines = [f'with np.load(Path(__file__).with_name("{weights_file.name}")) as saved:']
         lines += [f'    W{i}, b{i} = saved["W{i}"], saved["b{i}"]  # {layer.W.shape}, '
                   f"{layer.b.shape}" for i, layer in enumerate(found)]
         return "\n".join(lines) + "\n"
