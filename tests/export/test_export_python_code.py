@@ -101,7 +101,11 @@ def test_the_file_reads_like_code_written_by_hand(tmp_path):
     assert "CLASSES = ['class 0', 'class 1', 'class 2']" in text
     assert "def relu" not in text and "def tanh" not in text  # only the functions used
     assert max(len(line) for line in text.splitlines()) <= 100
-    compile(text, "model.py", "exec")
+    # Clean by a linter's rules too (pycodestyle, pyflakes, import order, bugbear).
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                           "E,F,W,I,B,UP", "--line-length", "100", str(tmp_path / "model.py")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert lint.returncode == 0, lint.stdout
     # Each weight is written exactly: the file's arrays are the network's.
     found: dict = {}
     exec(compile(text, "model.py", "exec"), found)
