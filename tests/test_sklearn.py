@@ -293,7 +293,7 @@ def test_estimator_cosine_schedule_follows_epochs():
     X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
     for epochs in (10, 120):
         clf = NetworkClassifier(hidden_layer_sizes=(4,), schedule="cosine", epochs=epochs,
-                                batch_size=None, random_state=0).fit(X, y)
+                                batch_size=None, tol=None, random_state=0).fit(X, y)
         lr = clf.network_.history["lr"]
         # Down towards 0 at the last epoch (as `steepest train --schedule cosine`), and
         # never 0 before the end.
@@ -404,3 +404,87 @@ def test_pipeline_grid_search_over_hidden_layer_sizes(labelled):
     search.fit(X, y)
     assert search.best_params_["networkclassifier__hidden_layer_sizes"] in [(), (4,), (8, 4)]
     assert search.predict_proba(X[:3]).shape == (3, 3)
+
+
+# ---------------------------------------------------------------------- defaults for small tables
+# (issue 14: scaled regression targets, a convergence stop, l2, one set of parameters)
+
+
+def test_both_estimators_share_one_set_of_parameters():
+    import inspect
+
+    classifier = inspect.signature(NetworkClassifier.__init__).parameters
+    regressor = inspect.signature(NetworkRegressor.__init__).parameters
+    assert list(classifier) == list(regressor)
+    differ = {n for n in classifier if classifier[n].default != regressor[n].default}
+    assert differ == {"loss"}
+    assert (NetworkClassifier().loss, NetworkRegressor().loss) == ("cross_entropy", "mse")
+    defaults = NetworkRegressor().get_params()
+    assert {k: defaults[k] for k in ("epochs", "l2", "tol", "n_iter_no_change",
+                                     "batch_size")} == {
+        "epochs": 200, "l2": 0.01, "tol": 1e-4, "n_iter_no_change": 10, "batch_size": 32}
+
+
+def test_the_regressor_learns_targets_in_the_thousands_by_itself():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(300, 3))
+    y = 1000 * (X[:, 0] - 2 * X[:, 1] ** 2) + 5000
+    reg = NetworkRegressor(hidden_layer_sizes=(32,), learning_rate=0.01, epochs=100,
+                           random_state=0).fit(X, y)
+    assert reg.score(X, y) > 0.95
+    # The network learned mean 0, std 1, and predicts in y's units all the same.
+    assert reg._y_mean[0] == pytest.approx(y.mean()) and reg._y_scale[0] == pytest.approx(
+        y.std())
+    np.testing.assert_allclose(reg.network_.predict(X, dtype="float64")[:, 0], reg.predict(X))
+    assert max(reg.loss_curve_) < 5  # the loss of the scaled targets
+
+
+def test_target_scaling_weighs_rows_and_survives_warm_start_and_partial_fit():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 2))
+    y = 50 * X[:, 0] + 200
+    w = np.r_[np.full(40, 3.0), np.ones(40)]
+    reg = NetworkRegressor(**TINY).fit(X, y, sample_weight=w)
+    assert reg._y_mean[0] == pytest.approx(np.average(y, weights=w))
+    # Repeating rows is the same as weighing them (full batch, float64).
+    settings = TINY | {"batch_size": None, "dtype": "float64"}
+    weighted = NetworkRegressor(**settings).fit(X, y, sample_weight=np.r_[np.full(40, 2),
+                                                                          np.ones(40)])
+    repeated = NetworkRegressor(**settings).fit(np.vstack([X[:40], X]), np.r_[y[:40], y])
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-10)
+    # A warm fit continues from the folded network: the same as one longer fit, up to
+    # the rounding of folding the scaling in and out.
+    warm = NetworkRegressor(**settings | {"warm_start": True, "tol": None})
+    warm.fit(X, y).fit(X, y)
+    longer = NetworkRegressor(**settings | {"epochs": 6, "tol": None}).fit(X, y)
+    np.testing.assert_allclose(warm.predict(X), longer.predict(X), rtol=1e-9)
+    steps = NetworkRegressor(**settings)
+    for _ in range(3):
+        steps.partial_fit(X, y)
+    np.testing.assert_allclose(steps.predict(X), NetworkRegressor(**settings | {
+        "tol": None}).fit(X, y).predict(X), rtol=1e-9)
+    constant = NetworkRegressor(**TINY).fit(X, np.full(80, 7.0))
+    assert constant._y_scale[0] == 1.0 and np.isfinite(constant.predict(X)).all()
+
+
+def test_fit_stops_once_the_training_loss_settles(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    settled = NetworkClassifier(hidden_layer_sizes=(16,), learning_rate=0.05, epochs=2000,
+                                tol=1e-3, random_state=0).fit(X, y)
+    assert 10 < settled.n_iter_ < 2000
+    curve = settled.loss_curve_
+    # The last n_iter_no_change epochs improved on the best before them by no more than tol.
+    assert min(curve[:-10]) - min(curve[-10:]) <= 1e-3
+    every = NetworkClassifier(**QUICK | {"tol": None}).fit(X, y)
+    assert every.n_iter_ == 40
+    with pytest.raises(ConfigError, match="tol must be None or a number >= 0, got -1"):
+        NetworkClassifier(**TINY | {"tol": -1}).fit(X, y)
+
+
+def test_a_sweep_trains_its_configurations_epochs():
+    from steepest.config import TrainingConfig
+    from steepest.sklearn import estimator_params
+
+    params = estimator_params(TrainingConfig(layers=(8,), epochs=7))
+    assert params["tol"] is None and params["epochs"] == 7 and params["l2"] == 0.0

@@ -26,6 +26,7 @@ from .doctor import (
     lr_find,
     overfit_check,
 )
+from .export import export_onnx
 from .gradcheck import GradCheckResult, gradcheck
 from .history import History
 from .io import load
@@ -87,6 +88,7 @@ __all__ = [
     "callbacks",
     "diagnose",
     "errors",
+    "export_onnx",
     "gradcheck",
     "initializers",
     "load",

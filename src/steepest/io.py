@@ -362,6 +362,8 @@ RECORD_FIELDS: dict[str, tuple[str, Any]] = {
     "classes": ("a list of class names or null",
                 lambda v: v is None or (isinstance(v, list)
                                         and all(isinstance(c, str) for c in v))),
+    "feature_names": ("a list of column names",
+                      lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v)),
     "image": ('an object {"shape": [height, width], "style": name}',
               lambda v: isinstance(v, dict) and isinstance(v.get("style"), str)
               and isinstance(v.get("shape"), list) and len(v["shape"]) == 2

@@ -690,6 +690,32 @@ class Network:
 
         return explain(self, X, y, **options)
 
+    # ------------------------------------------------------------------ other frameworks
+    # The converters live in steepest.export, above this module, and import PyTorch or
+    # scikit-learn's models only when called.
+    def to_torch(self) -> Any:
+        """This network as a ``torch.nn.Sequential`` with the same weights and outputs;
+        see :func:`steepest.export.torch.to_torch`."""
+        from .export.torch import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, model: Any, *, loss: str | None = None) -> Network:
+        """A network from an ``nn.Sequential`` of ``nn.Linear`` layers and
+        activations; see :func:`steepest.export.torch.from_torch`."""
+        from .export.torch import from_torch
+
+        return from_torch(model, loss=loss)
+
+    @classmethod
+    def from_sklearn(cls, mlp: Any) -> Network:
+        """A network from a fitted scikit-learn ``MLPClassifier`` or ``MLPRegressor``;
+        see :func:`steepest.export.scikit_learn.from_sklearn`."""
+        from .export.scikit_learn import from_sklearn
+
+        return from_sklearn(mlp)
+
 
 # ---------------------------------------------------------------------- construction checks
 

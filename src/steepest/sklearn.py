@@ -21,14 +21,17 @@ scikit-learn is an optional dependency: ``pip install "steepest[sklearn]"``.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import tempfile
-from collections.abc import Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._validation import real_number
 from .callbacks import EarlyStopping
 from .config import ALIASES, TrainingConfig
 from .errors import ConfigError, DataError
@@ -56,6 +59,17 @@ __all__ = ["NetworkClassifier", "NetworkRegressor"]
 _FLOATS = (np.float64, np.float32)
 
 
+def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
+    """A copy of the function ``init`` whose keyword-only parameters ``defaults``
+    have other defaults: the same code, and a signature scikit-learn reads as any."""
+    copy = types.FunctionType(init.__code__, init.__globals__, init.__name__,
+                              init.__defaults__, init.__closure__)
+    copy.__kwdefaults__ = {**(init.__kwdefaults__ or {}), **defaults}
+    copy.__qualname__, copy.__doc__ = init.__qualname__, init.__doc__
+    copy.__annotations__ = dict(init.__annotations__)
+    return copy
+
+
 class _NetworkEstimator(BaseEstimator):
     """What the classifier and the regressor share: building, fitting, pickling."""
 
@@ -64,17 +78,19 @@ class _NetworkEstimator(BaseEstimator):
         hidden_layer_sizes: int | Sequence[int] = (64,),
         activation: str = "relu",
         *,
+        loss: str = "cross_entropy",
         init: str | None = None,
         dropout: float = 0.0,
         optimizer: str = "adam",
         learning_rate: float = 1e-3,
         schedule: str | None = None,
         batch_size: int | None = 32,
-        epochs: int = 100,
-        l2: float = 0.0,
+        epochs: int = 200,
+        l2: float = 1e-2,
         clip_norm: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
+        tol: float | None = 1e-4,
         n_iter_no_change: int = 10,
         shuffle: bool = True,
         random_state: int | np.random.RandomState | None = None,
@@ -84,6 +100,7 @@ class _NetworkEstimator(BaseEstimator):
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.loss = loss
         self.init = init
         self.dropout = dropout
         self.optimizer = optimizer
@@ -95,6 +112,7 @@ class _NetworkEstimator(BaseEstimator):
         self.clip_norm = clip_norm
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
         self.random_state = random_state
@@ -113,7 +131,8 @@ class _NetworkEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _NetworkEstimator:
-        """Train for ``epochs`` epochs on ``X`` ``(n_samples, n_features)`` and ``y``.
+        """Train for at most ``epochs`` epochs on ``X`` ``(n_samples, n_features)``
+        and ``y`` (see ``tol`` and ``early_stopping``).
 
         A new network each call, unless ``warm_start`` is set and one is already
         fitted: then training continues from its weights and optimiser state.
@@ -148,12 +167,31 @@ class _NetworkEstimator(BaseEstimator):
             # A warm network keeps its optimiser (and its moments), so warm_start and
             # partial_fit resume exactly.
             config = config.replace(optimizer=None, learning_rate=None, schedule=None)
-        callbacks = [EarlyStopping("val_loss", patience=self.n_iter_no_change)] if early else []
-        self.network_.fit(X, Y, **config.fit_settings(), sample_weight=sample_weight,
-                          callbacks=callbacks, verbose=self.verbose)
+        with self._training_targets(Y, sample_weight, fresh) as Y:
+            self.network_.fit(X, Y, **config.fit_settings(), sample_weight=sample_weight,
+                              callbacks=self._stops(final, early), verbose=self.verbose)
         self.n_iter_ = self.network_.epochs_trained
         self.loss_curve_ = list(self.network_.history["loss"])
         return self
+
+    def _training_targets(self, Y: np.ndarray, sample_weight: np.ndarray | None,
+                          fresh: bool) -> contextlib.AbstractContextManager[np.ndarray]:
+        """The targets the network learns, in a block that trains it (the regressor
+        scales them)."""
+        return contextlib.nullcontext(Y)
+
+    def _stops(self, final: bool, early: bool) -> list[EarlyStopping]:
+        """What ends ``fit`` before ``epochs``: with ``early_stopping`` the validation
+        loss, else ``tol`` on the training loss, as scikit-learn's MLPs do."""
+        if not final:
+            return []
+        if early:
+            return [EarlyStopping("val_loss", patience=self.n_iter_no_change)]
+        if self.tol is None:
+            return []
+        tol = real_number(self.tol, "tol", "be None or a number >= 0", lambda v: v >= 0)
+        return [EarlyStopping("loss", patience=self.n_iter_no_change, min_delta=tol,
+                              restore_best_weights=False)]
 
     def _config(self, fresh: bool) -> TrainingConfig:
         """The parameters as a :class:`~steepest.config.TrainingConfig`, scikit-learn's
@@ -189,7 +227,22 @@ class _NetworkEstimator(BaseEstimator):
         net = config.replace(output_activation=output_activation, loss=loss).network(
             n_features, n_outputs)
         net.record = {"estimator": type(self).__name__}
+        if hasattr(self, "feature_names_in_"):  # saved, and exported (the ONNX file's metadata)
+            net.record["feature_names"] = [str(n) for n in self.feature_names_in_]
         return net
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weight matrices ``W_i`` ``(n_in, n_out)``, as scikit-learn's MLPs name
+        them: views into ``network_``'s weights."""
+        check_is_fitted(self, "network_")
+        return self.network_.weights
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The bias vectors ``b_i`` ``(n_out,)``: views into ``network_``'s biases."""
+        check_is_fitted(self, "network_")
+        return self.network_.biases
 
     def _outputs(self, X: Any) -> np.ndarray:
         """The network's outputs ``(n_samples, n_outputs)``, computed in float64:
@@ -237,10 +290,21 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         ``"mse"`` or ``"sse"`` (class labels only): one sigmoid output per class
         learning its one-hot target, the tutorials' classic set-up;
         ``predict_proba`` then scales each row of outputs to sum to 1.
-    optimizer, learning_rate, schedule, batch_size, epochs, l2, clip_norm, shuffle:
+    optimizer, learning_rate, schedule, batch_size, clip_norm, shuffle:
         As for :meth:`~steepest.Network.fit`; ``batch_size=None`` is full batch.
         ``schedule="cosine"`` decays the learning rate to 0 over ``epochs``.
-    early_stopping, validation_fraction, n_iter_no_change:
+    epochs:
+        The most epochs ``fit`` trains (200, as scikit-learn's ``max_iter``); it
+        stops sooner by ``tol`` or ``early_stopping``.
+    l2:
+        Weight decay, ``l2 * W`` added to each weight's gradient (0.01: the
+        defaults were chosen on small tables, see the how-to page on
+        scikit-learn).
+    tol, n_iter_no_change:
+        Without ``early_stopping``, ``fit`` stops once the training loss has not
+        fallen by more than ``tol`` for ``n_iter_no_change`` epochs in a row, as
+        scikit-learn's MLPs do; ``tol=None`` trains every epoch.
+    early_stopping, validation_fraction:
         Hold out ``validation_fraction`` of the rows (at least one row, and at
         least one left to train on) and stop once the validation loss has not
         improved for ``n_iter_no_change`` epochs, keeping the best epoch's weights.
@@ -256,6 +320,8 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
     Attributes
     ----------
     network_: the trained :class:`~steepest.Network`.
+    coefs_, intercepts_: its weights ``W_i`` ``(n_in, n_out)`` and biases ``b_i``, as
+    in scikit-learn's MLPs.
     classes_: ``(n_classes,)`` the class labels, or ``arange(n_labels)`` for multi-label.
     n_features_in_, feature_names_in_: the input's width (and column names, from pandas).
     n_iter_: epochs trained. loss_curve_: the training loss of every epoch.
@@ -263,40 +329,6 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
 
     #: The classifier's losses; every one but softmax cross-entropy has sigmoid outputs.
     LOSSES: tuple[str, ...] = ("cross_entropy", "binary_cross_entropy", "mse", "sse")
-
-    def __init__(
-        self,
-        hidden_layer_sizes: int | Sequence[int] = (64,),
-        activation: str = "relu",
-        *,
-        loss: str = "cross_entropy",
-        init: str | None = None,
-        dropout: float = 0.0,
-        optimizer: str = "adam",
-        learning_rate: float = 1e-3,
-        schedule: str | None = None,
-        batch_size: int | None = 32,
-        epochs: int = 100,
-        l2: float = 0.0,
-        clip_norm: float | None = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        shuffle: bool = True,
-        random_state: int | np.random.RandomState | None = None,
-        dtype: str = "float32",
-        warm_start: bool = False,
-        verbose: int = 0,
-    ) -> None:
-        super().__init__(
-            hidden_layer_sizes, activation, init=init, dropout=dropout, optimizer=optimizer,
-            learning_rate=learning_rate, schedule=schedule, batch_size=batch_size,
-            epochs=epochs, l2=l2, clip_norm=clip_norm, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
-            verbose=verbose,
-        )
-        self.loss = loss
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None,
                     sample_weight: Any = None) -> NetworkClassifier:
@@ -413,44 +445,20 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
     ``y`` is ``(n_samples,)`` or ``(n_samples, n_targets)``: one identity output
     per target. ``loss`` is ``"mse"`` (default) or ``"sse"``. The other
     parameters and attributes are those of :class:`NetworkClassifier` (no
-    ``classes_``). Networks learn best when the targets are of order 1: wrap
-    the regressor in ``TransformedTargetRegressor(regressor=...,
-    transformer=StandardScaler())`` for targets in the thousands.
+    ``classes_``).
+
+    Networks learn best when the targets are of order 1, so the network learns
+    each target scaled to mean 0 and standard deviation 1 (the first fit's
+    figures, weighted by ``sample_weight``), as ``TransformedTargetRegressor``
+    with a ``StandardScaler`` would do; between fits the scaling is folded into
+    the output layer, so ``predict``, ``network_`` and ``coefs_`` all give ``y``'s
+    units. ``loss_curve_`` is the loss of the scaled targets.
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes: int | Sequence[int] = (64,),
-        activation: str = "relu",
-        *,
-        loss: str = "mse",
-        init: str | None = None,
-        dropout: float = 0.0,
-        optimizer: str = "adam",
-        learning_rate: float = 1e-3,
-        schedule: str | None = None,
-        batch_size: int | None = 32,
-        epochs: int = 100,
-        l2: float = 0.0,
-        clip_norm: float | None = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        shuffle: bool = True,
-        random_state: int | np.random.RandomState | None = None,
-        dtype: str = "float32",
-        warm_start: bool = False,
-        verbose: int = 0,
-    ) -> None:
-        super().__init__(
-            hidden_layer_sizes, activation, init=init, dropout=dropout, optimizer=optimizer,
-            learning_rate=learning_rate, schedule=schedule, batch_size=batch_size,
-            epochs=epochs, l2=l2, clip_norm=clip_norm, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            shuffle=shuffle, random_state=random_state, dtype=dtype, warm_start=warm_start,
-            verbose=verbose,
-        )
-        self.loss = loss
+    # The estimators' parameters are written once (scikit-learn reads them from the
+    # signature of __init__): the regressor's __init__ is the same function with
+    # loss="mse" for its default.
+    __init__ = _with_defaults(_NetworkEstimator.__init__, loss="mse")
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NetworkRegressor:
         """One epoch on ``(X, y)``, continuing the fitted network if there is one."""
@@ -465,6 +473,39 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
             raise DataError(f"y has {n_targets} targets (columns); the regressor was fitted "
                             f"with {self._n_targets}")
         return y
+
+    @contextlib.contextmanager
+    def _training_targets(self, Y: np.ndarray, sample_weight: np.ndarray | None,
+                          fresh: bool) -> Iterator[np.ndarray]:
+        """Targets scaled to mean 0 and standard deviation 1 (a network learns those
+        far better than targets in the hundreds, as ``TransformedTargetRegressor``
+        would); the scaling is learned by the first fit and folded into the output
+        layer between fits, so ``network_`` and ``coefs_`` predict in ``y``'s units."""
+        Y = Y.reshape(len(Y), -1)
+        if fresh:
+            mean = np.average(Y, axis=0, weights=sample_weight)
+            spread = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sample_weight))
+            self._y_mean, self._y_scale = mean, np.where(spread > 0, spread, 1.0)
+        else:
+            self._fold_scaling(unfold=True)
+        try:
+            yield (Y - self._y_mean) / self._y_scale
+        finally:
+            self._fold_scaling(unfold=False)
+
+    def _fold_scaling(self, unfold: bool) -> None:
+        """Put the targets' scaling into the output layer (``W_L`` times the scale,
+        ``b_L`` times the scale plus the mean), or take it out again."""
+        W, b = self.network_.weights[-1], self.network_.biases[-1]
+        scale, mean = self._y_scale.astype(W.dtype), self._y_mean.astype(W.dtype)
+        if unfold:
+            b -= mean
+            b /= scale
+            W /= scale
+        else:
+            W *= scale
+            b *= scale
+            b += mean
 
     def _head(self) -> tuple[int, str, str]:
         if self.loss not in ("mse", "sse"):
@@ -509,8 +550,9 @@ def parameter_name(setting: str) -> str:
 def estimator_params(config: TrainingConfig) -> dict[str, Any]:
     """The estimator parameters that make ``config``'s network and training, in
     scikit-learn's names. A loss left open (None) stays the estimator's own."""
-    return {parameter_name(setting): getattr(config, setting) for setting in TRANSFERRED
-            if not (setting == "loss" and config.loss is None)}
+    params = {parameter_name(setting): getattr(config, setting) for setting in TRANSFERRED
+              if not (setting == "loss" and config.loss is None)}
+    return params | {"tol": None}  # a configuration trains for its epochs
 
 
 # ---------------------------------------------------------------------- helpers

@@ -241,3 +241,32 @@ def test_the_playground_benchmark_runs_in_a_browser():
     for record in records:
         assert record["record"] == "playground-speed" and record["epochs_per_second"] > 0
     assert all(record["frames_per_second"] > 0 for record in records[:4])
+
+
+# ------------------------------------------------------------ benchmarks/estimators.py
+
+ESTIMATORS_SCRIPT = ROOT / "benchmarks" / "estimators.py"
+
+
+def test_estimators_table_on_two_datasets():
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, str(ESTIMATORS_SCRIPT), "--data", "iris,diabetes",
+                             "--folds", "2", "--ours", "epochs=30"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("| data | what | metric | scikit-learn MLP | steepest |")
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [r["data"] for r in records] == ["iris", "diabetes"]
+    assert [r["metric"] for r in records] == ["accuracy", "r2"]
+    iris, diabetes = records
+    assert iris["ours"] == {"epochs": 30}
+    assert 0.5 < iris["steepest"]["mean"] <= 1 and 0.5 < iris["sklearn"]["mean"] <= 1
+    assert diabetes["steepest"]["mean"] > 0.2  # the targets are scaled: it learns
+    assert "| iris | 150 x 4, 3 classes | accuracy |" in result.stdout
+
+
+def test_estimators_refuses_unknown_datasets():
+    result = subprocess.run([sys.executable, str(ESTIMATORS_SCRIPT), "--data", "titanic"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2 and "unknown datasets ['titanic']" in result.stderr

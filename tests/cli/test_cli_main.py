@@ -26,7 +26,8 @@ def test_every_command_has_a_one_line_description_in_the_help(tmp_path):
     listed = out.split("commands:")[1]
     names = [command.name for command in COMMANDS]
     assert names == ["train", "evaluate", "predict", "info", "gradcheck", "demo", "sweep",
-                     "plot", "diagnose", "lr-find", "overfit-check", "explain", "playground"]
+                     "plot", "diagnose", "lr-find", "overfit-check", "explain", "export",
+                     "playground"]
     for command in COMMANDS:
         assert command.summary and "\n" not in command.summary
         assert command.name in listed

@@ -49,17 +49,26 @@ PARSED_ONLY = {
     ("docs/how-to/playground.md", "steepest playground"):
         "installs, then serves until stopped; tests/cli/test_cli_playground.py starts it "
         "and stops it with Ctrl-C",
+    ("docs/how-to/scikit-learn.md", "python benchmarks/estimators.py --data iris,wine"):
+        "cross-validates nine datasets for minutes, from the repository's root; "
+        "tests/benchmarks/test_benchmarks.py runs estimators.py on two datasets",
+    ("docs/how-to/take-your-model-anywhere.md", "--out moons.onnx"):
+        "needs the onnx package (the interop extra); tests/cli/test_cli_export.py runs "
+        "`steepest export --out FILE.onnx` where it is installed",
 }
 
 # What the blocks that run leave behind, per page (relative to the page's folder).
 WRITES = {
     "docs/how-to/command-line.md": ["xor-model.npz", "moons-model.npz", "digits-model.npz",
-                                    "rows.npy", "plots/vanishing-gradients.png"],
+                                    "rows.npy", "plots/vanishing-gradients.png",
+                                    "xor_model.py", "xor.json"],
     "docs/how-to/csv-data.md": ["admissions-model.npz", "applicants.csv"],
     "docs/how-to/model-files.md": ["moons-model.npz"],
     "docs/how-to/presets-and-augmentation.md": ["digits-model.npz", "digits-affine.npz"],
     "docs/how-to/long-runs.md": ["moons-run.npz", "moons-model.npz"],
     "docs/how-to/the-doctor.md": ["xor-model.npz"],
+    "docs/how-to/take-your-model-anywhere.md": ["moons-model.npz", "moons_model.py",
+                                                "moons-weights.json"],
     "docs/tutorial/see-it-learn.md": ["spirals-model.npz", "plots/decision-boundary.png",
                                       "plots/confusion-matrix.png"],
 }
@@ -126,7 +135,8 @@ def test_every_steepest_command_in_the_docs_parses():
     assert len(found) >= 30
     subcommands = {args[0] for _, args in found}
     assert subcommands >= {"train", "evaluate", "predict", "info", "gradcheck", "demo", "plot",
-                           "sweep", "diagnose", "lr-find", "overfit-check", "explain"}
+                           "sweep", "diagnose", "lr-find", "overfit-check", "explain",
+                           "export"}
     for where, args in found:
         try:
             build_parser().parse_args(args)

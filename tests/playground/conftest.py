@@ -25,11 +25,11 @@ def one_blas_thread():
 @pytest.fixture(scope="session")
 def digits_model_file(tmp_path_factory) -> Path:
     """A small 8x8-digits model, saved as `steepest train` saves one (its image and
-    classes in the metadata): about 95 % on the test set in a second."""
+    classes in its record): about 95 % on the test set in a second."""
     (X, y), _ = load_digits()
     net = Network([64, 32, 10], activation="relu", loss="cross_entropy", seed=0)
     net.fit(X, y, epochs=15, batch_size=32, optimizer="adam", learning_rate=3e-3)
-    net.metadata = {"classes": [str(k) for k in range(10)],
+    net.record = {"classes": [str(k) for k in range(10)],
                     "image": {"shape": [8, 8], "style": "digits"}}
     return net.save(tmp_path_factory.mktemp("digits") / "digits.npz")
 

@@ -87,9 +87,9 @@ def test_a_model_that_does_not_read_pictures_is_refused(tmp_path):
         DigitsModel(str(path)).reader()
 
 
-def test_a_model_without_metadata_is_read_by_its_input_size(tmp_path, digits_model_file):
+def test_a_model_without_a_record_is_read_by_its_input_size(tmp_path, digits_model_file):
     net = load(digits_model_file)
-    net.metadata = {}
+    net.record = {}
     reader = DigitsModel(str(net.save(tmp_path / "bare.npz"))).reader()
     assert (reader.shape, reader.style, reader.classes[3]) == ((8, 8), "digits", "3")
 

@@ -24,8 +24,8 @@ def test_the_model_file_is_a_steepest_model_file(tmp_path):
     np.testing.assert_array_equal(net.params, s.net.params)
     assert net.history.to_dict() == s.net.history.to_dict() and net.epochs_trained == 4
     assert net.optimizer.name == "adam" and net.optimizer.steps == s.optimizer.steps
-    assert net.metadata["classes"] == ["0", "1", "2"]
-    assert net.metadata["playground"]["features"] == ["x1", "x2"]
+    assert net.record["classes"] == ["0", "1", "2"]
+    assert net.record["playground"]["features"] == ["x1", "x2"]
     np.testing.assert_array_equal(net.predict(s.test_inputs), s.net.predict(s.test_inputs))
     out, err = io.StringIO(), io.StringIO()
     assert main(["info", str(path)], stdout=out, stderr=err) == 0, err.getvalue()

@@ -24,6 +24,7 @@ from .commands import (
     diagnose,
     evaluate,
     explain,
+    export,
     gradcheck,
     info,
     lr_find,
@@ -39,7 +40,7 @@ from .commands import (
 COMMANDS: tuple[Command, ...] = (
     train.COMMAND, evaluate.COMMAND, predict.COMMAND, info.COMMAND, gradcheck.COMMAND,
     demo.COMMAND, sweep.COMMAND, plot.COMMAND, diagnose.COMMAND, lr_find.COMMAND,
-    overfit_check.COMMAND, explain.COMMAND, playground.COMMAND,
+    overfit_check.COMMAND, explain.COMMAND, export.COMMAND, playground.COMMAND,
 )
 
 

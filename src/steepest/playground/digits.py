@@ -85,11 +85,11 @@ class DigitsModel:
 
     def _from_file(self) -> Reader:
         net = load(self.path)
-        image = net.metadata.get("image") or IMAGES.get(net.sizes[0])
+        image = net.record.get("image") or IMAGES.get(net.sizes[0])
         if image is None:
             raise DataError(f"{self.path}: the model takes {net.sizes[0]} inputs, not a picture "
                             "(64 for 8x8 digits, 784 for 28x28 MNIST)")
-        classes = net.metadata.get("classes") or [str(k) for k in range(net.sizes[-1])]
+        classes = net.record.get("classes") or [str(k) for k in range(net.sizes[-1])]
         return Reader(net, tuple(image["shape"]), image["style"], list(classes), str(self.path))
 
     def _trained(self) -> Reader:

@@ -90,7 +90,7 @@ class Session:
         config = training_config(settings, data)
         net = config.network(len(settings.features),
                              len(data.classes) if data.kind == CLASSES else 1)
-        net.metadata = {"classes": data.classes, "playground": {
+        net.record = {"classes": data.classes, "playground": {
             "features": list(settings.features), "data": data.source, "axes": list(data.axes),
             "extent": data.extent}}
         optimizer = get_optimizer(settings.optimizer, settings.learning_rate,
