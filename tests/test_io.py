@@ -980,8 +980,8 @@ def _checkpointed(tmp_path: pathlib.Path) -> pathlib.Path:
 def test_a_checkpoint_holds_the_training_state_with_its_arrays(tmp_path):
     net, state = steepest.io.load_checkpoint(_checkpointed(tmp_path))
     assert (state.epochs, state.every, state.stopped) == (3, 1, False)
-    assert state.settings == {"batch_size": 16, "l2": 0.0, "clip_norm": None, "max_norm": None,
-                              "validation_split": 0.25, "shuffle": True,
+    assert state.settings == {"batch_size": 16, "l2": 0.0, "l1": 0.0, "clip_norm": None,
+                              "max_norm": None, "validation_split": 0.25, "shuffle": True,
                               "validation_data": False}
     assert len(state.data) == 64  # a SHA-256
     (entry,) = state.callbacks

@@ -43,7 +43,7 @@ class TrainingState:
     model file (see :class:`~steepest.callbacks.Checkpoint`).
 
     - ``settings``: the settings of ``fit`` that the network does not hold
-      itself (``batch_size``, ``l2``, ``clip_norm``, ``max_norm``,
+      itself (``batch_size``, ``l2``, ``l1``, ``clip_norm``, ``max_norm``,
       ``validation_split``, ``shuffle``).
     - ``epochs``: the epoch the run trains to, counted over the network's life.
     - ``data``: the training data's fingerprint

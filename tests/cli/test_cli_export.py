@@ -26,7 +26,7 @@ def test_python_file_predicts_like_the_model(csv_model, tmp_path):
     found = runpy.run_path(str(tmp_path / "table.py"))
     np.testing.assert_allclose(found["predict"](X), net.predict(X), atol=1e-6)
     # The CSV's encoded columns are named in the file.
-    schema = TableSchema.from_dict(net.metadata["csv"]["schema"])
+    schema = TableSchema.from_dict(net.record["csv"]["schema"])
     assert "color=" in " ".join(schema.feature_names)
     assert ", ".join(schema.feature_names)[:40] in (tmp_path / "table.py").read_text()
 
