@@ -112,10 +112,17 @@ def unit_maps(trace: Trace, activations: Sequence[Activation]) -> np.ndarray:
     """Every unit's picture ``(n_units, UNIT_GRID, UNIT_GRID)``: the input
     features, then each layer's outputs, from a forward phase over the
     ``OUTPUT_GRID`` x ``OUTPUT_GRID`` grid (every STRIDE-th point of it)."""
-    columns = [trace.inputs[0]] + [shown(A, f) for A, f in zip(trace.outputs, activations,
-                                                               strict=True)]
-    every = np.hstack(columns).reshape(OUTPUT_GRID, OUTPUT_GRID, -1)[::STRIDE, ::STRIDE]
-    return np.ascontiguousarray(every.transpose(2, 0, 1))
+    # Thinned before they are stacked: a frame copies 1/STRIDE**2 of the grid.
+    columns = [_every_stride(trace.inputs[0])] + [
+        shown(_every_stride(A), f) for A, f in zip(trace.outputs, activations, strict=True)]
+    return np.ascontiguousarray(np.hstack(columns).T).reshape(-1, UNIT_GRID, UNIT_GRID)
+
+
+def _every_stride(A: np.ndarray) -> np.ndarray:
+    """The rows of ``A`` ``(OUTPUT_GRID**2, k)`` at every STRIDE-th grid point in
+    both directions, ``(UNIT_GRID**2, k)``."""
+    grid = A.reshape(OUTPUT_GRID, OUTPUT_GRID, -1)[::STRIDE, ::STRIDE]
+    return grid.reshape(UNIT_GRID * UNIT_GRID, A.shape[1])
 
 
 def class_map(output: np.ndarray, activation: Activation) -> np.ndarray:
