@@ -9,16 +9,19 @@ A callback sees the network and the epoch's figures (``logs``: ``loss``,
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _pool
 from .errors import ConfigError
 from .io import TrainingState, save
 
@@ -588,3 +591,37 @@ def blas_threads() -> int | None:
     own = [pool for pool in pools
            if os.path.basename(os.path.dirname(pool.get("filepath", ""))).startswith("numpy")]
     return max((pool["num_threads"] for pool in own or pools), default=None)
+
+
+@contextlib.contextmanager
+def limit_threads(threads: int | None, *, blas: str = "optional") -> Iterator[None]:
+    """Inside the block, at most ``threads`` threads for BLAS's matrix products and
+    exactly ``threads`` for steepest's elementwise work (the optimiser's update on
+    large networks), the two following one setting; no change when None.
+
+    BLAS is limited through threadpoolctl: with ``blas="optional"`` only when it
+    is installed, with ``blas="required"`` a :class:`~steepest.errors.ConfigError`
+    when it is not. The elementwise work gives the same results bit for bit at
+    any thread count; BLAS's float32 products may round differently with
+    another count (see :func:`blas_threads`).
+    """
+    if threads is None:
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            if blas == "required":
+                raise ConfigError('--threads needs threadpoolctl: pip install "steepest[cli]"'
+                                  ) from None
+        else:
+            stack.enter_context(threadpool_limits(limits=threads, user_api="blas"))
+        before = _pool.set_threads(threads)
+        stack.callback(_pool.set_threads, before)
+        yield
+
+
+def elementwise_threads() -> int:
+    """How many threads steepest's elementwise work uses now (see :func:`limit_threads`)."""
+    return _pool.threads()
