@@ -400,11 +400,6 @@ def worker(args) -> dict:
     """Train one system on one setup; the result as a dict (printed as one JSON line)."""
     result = {"system": args.system, "setup": args.setup, "epochs": args.epochs,
               "threads": args.threads}
-    if args.system == "steepest":
-        # First, as the command line does: steepest sets OpenBLAS's spin time before
-        # NumPy loads it (see src/steepest/__init__.py), which a NumPy already
-        # loaded would not let it do.
-        import steepest  # noqa: F401
     import numpy as np
 
     cfg = SETUPS[args.setup]

@@ -47,8 +47,6 @@ def _compare():
 
 def worker(args) -> dict:
     """Train one system at one width; the epochs' seconds as a dict (one JSON line)."""
-    if args.system == "steepest":
-        import steepest  # noqa: F401 -- before NumPy, as in compare.py's worker
     compare = _compare()
     cfg = dict(compare.SETUPS["c"], sizes=[784, args.width, 10])
     data_args = SimpleNamespace(synthetic=args.synthetic, train_rows=args.rows, test_rows=100,
@@ -101,6 +99,7 @@ def per_epoch(result: dict) -> float | None:
 
 def plot(records: list[dict], path: Path, threads: int) -> None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -113,6 +112,10 @@ def plot(records: list[dict], path: Path, threads: int) -> None:
             ax.plot(*zip(*points, strict=True), style, label=LABELS[system])
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    # ticks at 0.1, 0.2, 0.5, 1, 2, 5, ... written plainly (not 5 x 10^-1)
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     widths = sorted({r["width"] for r in records})
     ax.set_xticks(widths, [str(w) for w in widths])
     ax.set_xlabel("hidden units W (784-W-10, ReLU, momentum SGD, batch 128)")

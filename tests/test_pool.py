@@ -3,6 +3,7 @@ at any number of threads (the optimisers' updates, the finiteness check, fit).""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -62,10 +63,11 @@ def test_pool_runs_every_part_in_its_own_thread_and_reraises():
 
 def test_threads_setting_and_limit_threads_restores_it():
     before = elementwise_threads()
-    with limit_threads(3):
+    assert _pool._default_threads() == 1 or "STEEPEST_THREADS" in os.environ
+    with limit_threads(elementwise=3):
         assert elementwise_threads() == 3 == _pool.threads()
     assert elementwise_threads() == before
-    with limit_threads(None):
+    with limit_threads(1):  # BLAS only: the elementwise threads stay
         assert elementwise_threads() == before
     with pytest.raises(ConfigError, match="threads"):
         _pool.Pool(0)
@@ -76,7 +78,7 @@ def _run_update(name, threads, steps=3, keep=False):
     params = rng.standard_normal(N, dtype=np.float32)
     optimizer = get_optimizer(name, 0.01)
     kept = []
-    with limit_threads(threads):
+    with limit_threads(elementwise=threads):
         for _ in range(steps):
             grads = rng.standard_normal(N, dtype=np.float32)
             buffer = np.empty_like(params) if keep else None
@@ -108,7 +110,7 @@ def test_a_custom_optimizer_that_is_not_threadsafe_runs_in_one_thread():
             params -= self.lr * grads
 
     params = np.zeros(N, dtype=np.float32)
-    with limit_threads(2):
+    with limit_threads(elementwise=2):
         Recorder(1.0).update(params, np.ones(N, dtype=np.float32))
     assert names == {threading.current_thread().name}
     assert np.all(params == -1.0)
@@ -116,7 +118,7 @@ def test_a_custom_optimizer_that_is_not_threadsafe_runs_in_one_thread():
 
 def test_finiteness_check_finds_a_nan_in_any_part():
     values = np.ones(N, dtype=np.float32)
-    with limit_threads(2):
+    with limit_threads(elementwise=2):
         assert _all_finite(values)
         for where in (0, N // 2, N - 1):
             values[where] = np.nan
@@ -148,7 +150,7 @@ def test_fit_repeats_bit_for_bit_and_does_not_depend_on_the_pool_size(optimizer)
     two = _fit(2, optimizer)
     assert np.array_equal(two, _fit(2, optimizer))
     assert np.array_equal(two, _fit(1, optimizer))
-    # fit(threads=2) sets both, and repeats itself bit for bit
+    # fit(threads=2) sets BLAS's threads, and repeats itself bit for bit
     assert np.array_equal(_fit(1, optimizer, threads=2), _fit(1, optimizer, threads=2))
 
 

@@ -6,17 +6,6 @@
 [(2, 3), (3, 3), (3, 2)]
 """
 
-import os as _os
-import sys as _sys
-
-if "numpy" not in _sys.modules:  # read by OpenBLAS when NumPy loads it, never after
-    # OpenBLAS's idle threads spin for about 2**28 cycles before they sleep: between
-    # two matrix products the spinning thread holds the second core, so the
-    # elementwise work steepest splits across cores (steepest._pool) waits for it.
-    # 2**10 cycles: setup c of benchmarks/compare.py 0.83 x the time per epoch with
-    # two threads (see benchmarks/RESULTS.md). A value already set is kept.
-    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "10")
-
 from . import activations, augment, callbacks, errors, initializers, losses, optimizers, plots
 from .augment import ImageAugmenter
 from .callbacks import (

@@ -8,11 +8,13 @@ depend on which thread computed it, so results are the same bit for bit at any
 number of threads; the pool only ever runs such work (reductions stay on the
 calling thread, in one piece).
 
-The number of threads is :func:`threads`: ``STEEPEST_THREADS`` if set, else
-``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS`` (so one
-setting limits BLAS and this pool together), else the processors this process
-may use. :func:`set_threads` changes it (``fit(threads=...)`` and the command
-line's ``--threads`` do).
+The pool has one thread, the caller's, unless ``STEEPEST_THREADS`` or
+:func:`set_threads` asks for more (``steepest.callbacks.limit_threads``). It pays
+only where the second core is free between the matrix products: with BLAS on one
+thread, or with OpenBLAS's idle threads sleeping soon (``OPENBLAS_THREAD_TIMEOUT``).
+By default an idle OpenBLAS thread spins on its core for about 2**28 cycles, and
+the pool's helper then waits for it: two threads made setup c of
+benchmarks/compare.py 9 % slower, not faster (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -28,22 +30,13 @@ from .errors import ConfigError
 #: Fewest elements worth a thread of their own: handing work to a sleeping
 #: thread costs tens of microseconds, as much as a pass over this many floats.
 MIN_PART = 65536
-#: Environment variables that set the default number of threads, first found wins.
-THREAD_VARIABLES = ("STEEPEST_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                    "MKL_NUM_THREADS")
-
 Work = Callable[[int, int], object]
 
 
 def _default_threads() -> int:
-    for name in THREAD_VARIABLES:
-        value = os.environ.get(name, "").strip()
-        if value.isdigit() and int(value) >= 1:
-            return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """``STEEPEST_THREADS`` when it is a whole number >= 1, else 1."""
+    value = os.environ.get("STEEPEST_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) >= 1 else 1
 
 
 def partition(n: int, parts: int, align: int = 1) -> list[tuple[int, int]]:

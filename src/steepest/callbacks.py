@@ -594,31 +594,34 @@ def blas_threads() -> int | None:
 
 
 @contextlib.contextmanager
-def limit_threads(threads: int | None, *, blas: str = "optional") -> Iterator[None]:
+def limit_threads(threads: int | None = None, *, elementwise: int | None = None,
+                  blas: str = "optional") -> Iterator[None]:
     """Inside the block, at most ``threads`` threads for BLAS's matrix products and
-    exactly ``threads`` for steepest's elementwise work (the optimiser's update on
-    large networks), the two following one setting; no change when None.
+    ``elementwise`` threads for steepest's own elementwise work (the optimiser's
+    update of a network of 131,072 parameters or more); None leaves either as it is.
 
     BLAS is limited through threadpoolctl: with ``blas="optional"`` only when it
     is installed, with ``blas="required"`` a :class:`~steepest.errors.ConfigError`
     when it is not. The elementwise work gives the same results bit for bit at
-    any thread count; BLAS's float32 products may round differently with
-    another count (see :func:`blas_threads`).
+    any thread count (BLAS's float32 products may not, see :func:`blas_threads`).
+    More than one elementwise thread pays only where the second core is free
+    between the matrix products: BLAS on one thread, or OpenBLAS started with
+    ``OPENBLAS_THREAD_TIMEOUT=10`` (its idle threads otherwise spin on their core;
+    see the docs' speed page). ``STEEPEST_THREADS`` sets the elementwise default.
     """
-    if threads is None:
-        yield
-        return
     with contextlib.ExitStack() as stack:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            if blas == "required":
-                raise ConfigError('--threads needs threadpoolctl: pip install "steepest[cli]"'
-                                  ) from None
-        else:
-            stack.enter_context(threadpool_limits(limits=threads, user_api="blas"))
-        before = _pool.set_threads(threads)
-        stack.callback(_pool.set_threads, before)
+        if threads is not None:
+            try:
+                from threadpoolctl import threadpool_limits
+            except ImportError:
+                if blas == "required":
+                    raise ConfigError('--threads needs threadpoolctl: pip install '
+                                      '"steepest[cli]"') from None
+            else:
+                stack.enter_context(threadpool_limits(limits=threads, user_api="blas"))
+        if elementwise is not None:
+            before = _pool.set_threads(elementwise)
+            stack.callback(_pool.set_threads, before)
         yield
 
 

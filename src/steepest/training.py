@@ -102,10 +102,10 @@ def fit(
       (``Checkpoint(path, every=5)``): the run is saved there after every epoch
       (every ``every``), atomically, and :func:`resume` continues it, bit for bit
       at the same BLAS thread count, after a crash or a kill.
-    - ``threads``: at most this many BLAS threads (through threadpoolctl, when
-      installed) and as many threads for the elementwise work (the optimiser's
-      update of a large network), during this fit; None leaves both as they are
-      (see :func:`~steepest.callbacks.limit_threads`).
+    - ``threads``: at most this many BLAS threads during this fit (through
+      threadpoolctl, when installed); None leaves BLAS as it is. The elementwise
+      work's threads are another setting (see
+      :func:`~steepest.callbacks.limit_threads`).
 
     Raises a :mod:`steepest.errors` exception before training for bad data or
     settings, and :class:`~steepest.errors.DivergenceError` if the loss or the

@@ -69,8 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_options(parser, DEFAULTS, dropout=True)
     add_training_options(parser, DEFAULTS)
     parser.add_argument("--threads", type=argument_type(positive_int),
-                        help="at most this many BLAS threads (threadpoolctl), and as many for the "
-                        "elementwise work (default: all cores)")
+                        help="at most this many BLAS threads (threadpoolctl) (default: all "
+                        "cores)")
     add_output_options(parser, DEFAULTS, plots=True)
     add_run_options(parser)
 
