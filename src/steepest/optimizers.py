@@ -464,7 +464,9 @@ def register(cls: type, *, replace: bool = False) -> type:
     """Make an :class:`Optimizer` or :class:`Schedule` subclass known by its
     ``name``. An optimiser implements ``_apply(params, grads, state, tmp)`` and
     lists its per-parameter state vectors in ``state_names`` (see
-    :class:`Optimizer`); a schedule implements ``factor(epoch)``. Works as a
-    class decorator."""
+    :class:`Optimizer`); it sets ``threadsafe = True`` if its ``_apply`` only
+    touches the slices it is given, so that several threads may update disjoint
+    blocks at once (a subclass of a built-in optimiser inherits True). A schedule
+    implements ``factor(epoch)``. Works as a class decorator."""
     registry = SCHEDULES if isinstance(cls, type) and issubclass(cls, Schedule) else OPTIMIZERS
     return registry.register(cls, replace=replace)
