@@ -9,16 +9,19 @@ A callback sees the network and the epoch's figures (``logs``: ``loss``,
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _pool
 from .errors import ConfigError
 from .io import TrainingState, save
 
@@ -588,3 +591,40 @@ def blas_threads() -> int | None:
     own = [pool for pool in pools
            if os.path.basename(os.path.dirname(pool.get("filepath", ""))).startswith("numpy")]
     return max((pool["num_threads"] for pool in own or pools), default=None)
+
+
+@contextlib.contextmanager
+def limit_threads(threads: int | None = None, *, elementwise: int | None = None,
+                  blas: str = "optional") -> Iterator[None]:
+    """Inside the block, at most ``threads`` threads for BLAS's matrix products and
+    ``elementwise`` threads for steepest's own elementwise work (the optimiser's
+    update of a network of 131,072 parameters or more); None leaves either as it is.
+
+    BLAS is limited through threadpoolctl: with ``blas="optional"`` only when it
+    is installed, with ``blas="required"`` a :class:`~steepest.errors.ConfigError`
+    when it is not. The elementwise work gives the same results bit for bit at
+    any thread count (BLAS's float32 products may not, see :func:`blas_threads`).
+    More than one elementwise thread pays only where the second core is free
+    between the matrix products: BLAS on one thread, or OpenBLAS started with
+    ``OPENBLAS_THREAD_TIMEOUT=10`` (its idle threads otherwise spin on their core;
+    see the docs' speed page). ``STEEPEST_THREADS`` sets the elementwise default.
+    """
+    with contextlib.ExitStack() as stack:
+        if threads is not None:
+            try:
+                from threadpoolctl import threadpool_limits
+            except ImportError:
+                if blas == "required":
+                    raise ConfigError('--threads needs threadpoolctl: pip install '
+                                      '"steepest[cli]"') from None
+            else:
+                stack.enter_context(threadpool_limits(limits=threads, user_api="blas"))
+        if elementwise is not None:
+            before = _pool.set_threads(elementwise)
+            stack.callback(_pool.set_threads, before)
+        yield
+
+
+def elementwise_threads() -> int:
+    """How many threads steepest's elementwise work uses now (see :func:`limit_threads`)."""
+    return _pool.threads()

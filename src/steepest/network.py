@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from . import _validation as check
+from ._pool import pool
 from ._registry import spec_of
 from ._validation import BINARY
 from .activations import Activation, get_activation
@@ -37,7 +38,7 @@ from .history import History
 from .initializers import Initializer, get_initializer
 from .losses import Loss, get_loss, weighted_loss
 from .metrics import PREDICT_CHUNK, evaluate_prepared
-from .optimizers import Optimizer, get_optimizer
+from .optimizers import UPDATE_BLOCK, Optimizer, get_optimizer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -188,8 +189,23 @@ class StepRules:
 
 
 def _all_finite(values: np.ndarray) -> bool:
-    """No NaN or infinity in ``values``: a float32 sum is cheap and shows them;
-    only when it overflows does each entry need a look."""
+    """No NaN or infinity in ``values`` (flat), the pool's threads each looking at
+    their own part (:func:`_finite`)."""
+    workers = pool()
+    if not workers.splits(values.size):
+        return _finite(values)
+    found: list[bool] = []
+
+    def look(start: int, stop: int) -> None:
+        found.append(_finite(values[start:stop]))  # list.append is atomic across threads
+
+    workers.run(look, values.size, UPDATE_BLOCK)
+    return all(found)
+
+
+def _finite(values: np.ndarray) -> bool:
+    """A float32 sum is cheap and shows a NaN or infinity; only when it overflows
+    does each entry need a look."""
     return math.isfinite(float(values.sum())) or bool(np.isfinite(values).all())
 
 
@@ -571,10 +587,14 @@ class Network:
         self, X: np.ndarray, Y: np.ndarray, optimizer: Optimizer,
         row_weights: np.ndarray | None = None, rules: StepRules | None = None, *,
         dropout: bool = True, record: bool = False, into: Gradients | None = None,
+        keep: np.ndarray | None = None,
     ) -> Step:
         """The step itself, on a prepared batch (``X`` and ``Y`` checked, in the
         network's dtype): forward phase, loss, backward phase, then the update.
-        ``rules`` None is the plain step (no l1, l2, clipping or max-norm)."""
+        ``rules`` None is the plain step (no l1, l2, clipping or max-norm).
+        ``keep`` ``(n_params,)``, when given, receives the weights as they were
+        before the update (the fit loop's undo buffer), copied by the update as
+        it passes over them: only when the update is made."""
         before = self.params.copy() if record else None
         # A diverging step overflows somewhere in here; the loss or gradient that is
         # not finite is what the caller is told about, so NumPy's warnings are noise.
@@ -589,7 +609,7 @@ class Network:
                             before)
             if rules is not None:
                 rules.adjust_gradients(self._layers, gradients)
-            optimizer.update(self.params, gradients.flat)
+            optimizer.update(self.params, gradients.flat, keep)
             if rules is not None:
                 rules.constrain_weights(self.weights)
         return Step(loss, trace, gradients, params_before=before)

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _validation as check
 from ._validation import CLASSES
-from .callbacks import Callback, Checkpoint, ProgressBar, blas_threads
+from .callbacks import Callback, Checkpoint, ProgressBar, blas_threads, limit_threads
 from .config import TrainingConfig
 from .errors import ConfigError, DataError, DivergenceError, ReproducibilityWarning, ShapeError
 from .history import History
@@ -62,6 +62,7 @@ def fit(
     verbose: int = 0,
     augment: Augment | None = None,
     checkpoint: str | os.PathLike[str] | Checkpoint | None = None,
+    threads: int | None = None,
 ) -> History:
     """Train the network by gradient descent; returns this call's :class:`History`.
 
@@ -101,6 +102,10 @@ def fit(
       (``Checkpoint(path, every=5)``): the run is saved there after every epoch
       (every ``every``), atomically, and :func:`resume` continues it, bit for bit
       at the same BLAS thread count, after a crash or a kill.
+    - ``threads``: at most this many BLAS threads during this fit (through
+      threadpoolctl, when installed); None leaves BLAS as it is. The elementwise
+      work's threads are another setting (see
+      :func:`~steepest.callbacks.limit_threads`).
 
     Raises a :mod:`steepest.errors` exception before training for bad data or
     settings, and :class:`~steepest.errors.DivergenceError` if the loss or the
@@ -115,9 +120,11 @@ def fit(
         schedule=schedule, l2=l2, l1=l1, clip_norm=clip_norm, max_norm=max_norm,
         validation_split=validation_split, shuffle=shuffle,
     )
-    return _train(net, X, y, config, sample_weight=sample_weight,
-                  validation_data=validation_data, callbacks=callbacks, verbose=verbose,
-                  augment=augment, checkpoint=checkpoint)
+    threads = check.whole_number(threads, "threads", 1, none_ok=True)
+    with limit_threads(threads):
+        return _train(net, X, y, config, sample_weight=sample_weight,
+                      validation_data=validation_data, callbacks=callbacks, verbose=verbose,
+                      augment=augment, checkpoint=checkpoint)
 
 
 def resume(
@@ -459,9 +466,8 @@ class _Loop:
     ) -> tuple[float, np.ndarray]:
         """One training step on a batch: its loss and the network's outputs."""
         net = self.net
-        self.before_step[...] = net.params
         done = net._train_step(Xb, Yb, net.optimizer, self._row_weights(len(Xb), wb),
-                               self.rules, into=self.gradients)
+                               self.rules, into=self.gradients, keep=self.before_step)
         if done.skipped:
             self._diverged(epoch, step, done.skipped)
         if self.loss_limit is None:

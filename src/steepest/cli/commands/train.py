@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import time
 import warnings
@@ -18,9 +17,10 @@ from ...callbacks import (
     GradientMonitor,
     ProgressBar,
     Snapshots,
+    limit_threads,
 )
 from ...config import TrainingConfig
-from ...errors import ConfigError, DivergenceError, WriteError
+from ...errors import DivergenceError, WriteError
 from ...io import save
 from ...network import Network
 from ...training import continue_run
@@ -108,7 +108,7 @@ def _train(args: argparse.Namespace, console: Console, plan: RunSettings, source
         callbacks.append(ProgressBar(out=console.out, err=console.err))
     tracker = Checkpoint(files.checkpoint, files.every)
     started = time.perf_counter()
-    with stop_signals() as came, _blas_threads(args.threads):
+    with stop_signals() as came, limit_threads(args.threads, blas="required"):
         try:
             _fit(net, data, config, callbacks, augment, tracker, resumed, console)
             best.restore(net, training_state=True)
@@ -183,18 +183,6 @@ def _snapshots(data: Data, epochs: int) -> Snapshots | None:
     if data.classes is None or data.X_train.shape[1] != 2:
         return None
     return Snapshots(every=max(1, math.ceil(epochs / 20)))
-
-
-def _blas_threads(threads: int | None) -> contextlib.AbstractContextManager:
-    """At most ``threads`` BLAS threads inside the block (threadpoolctl); no
-    change when None."""
-    if threads is None:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        raise ConfigError('--threads needs threadpoolctl: pip install "steepest[cli]"') from None
-    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def _evaluate_and_save(net: Network, data: Data, files: RunFiles, tracker: Checkpoint,
