@@ -50,7 +50,7 @@ def test_the_suffix_of_out_names_the_format(xor_model, tmp_path):
     assert json.loads((tmp_path / "w.json").read_text())["format"] == "steepest.weights"
     written = run_json("export", xor_model, "--out", tmp_path / "p.py", "--weights", "npz",
                        cwd=tmp_path)["written"]
-    assert [p.rsplit("/", 1)[1] for p in written] == ["p.py", "p.npz"]
+    assert [p.rsplit("/", 1)[1] for p in written] == ["p.py", "p_weights.npz"]
 
 
 def test_onnx_with_classes_in_the_metadata(xor_model, tmp_path):
@@ -97,3 +97,30 @@ def test_help_lists_the_formats():
         assert text in helps
     top = build_parser().format_help()
     assert "export" in top and "ONNX" in top
+
+
+def test_python_weights_beside_the_file_never_replace_the_model(xor_model, tmp_path):
+    """``steepest export m.npz --format python`` in the model's folder writes m.py and
+    its weights beside it: m_weights.npz, never m.npz, the model itself."""
+    model = tmp_path / "m.npz"
+    model.write_bytes(xor_model.read_bytes())
+    before = model.read_bytes()
+    report = run_json("export", "m.npz", "--format", "python", "--weights", "npz",
+                      cwd=tmp_path)
+    assert report["written"] == [str((tmp_path / "m.py").resolve()),
+                                 str((tmp_path / "m_weights.npz").resolve())]
+    assert model.read_bytes() == before
+    net = steepest.load(model)
+    X = np.random.default_rng(0).normal(size=(8, net.sizes[0])).astype(np.float32)
+    found = runpy.run_path(str(tmp_path / "m.py"))
+    np.testing.assert_allclose(found["predict"](X), net.predict(X), atol=1e-6)
+
+
+def test_the_python_file_may_not_put_its_weights_over_the_model(xor_model, tmp_path):
+    model = tmp_path / "m_weights.npz"
+    model.write_bytes(xor_model.read_bytes())
+    message = user_error("export", "m_weights.npz", "--out", "m.py", "--weights", "npz",
+                         cwd=tmp_path)
+    assert message == ("steepest export: error: m_weights.npz is the model being exported; "
+                       "give --out another name")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m_weights.npz"]

@@ -104,7 +104,7 @@ def take_your_model_anywhere(ns: dict[str, Any], printed: str) -> None:
     # The page shows the predict function the Python file holds, word for word.
     shown = text_block("docs/how-to/take-your-model-anywhere.md", "def predict(X):")
     assert shown in Path("digits_predict.py").read_text()
-    assert Path("digits.onnx").is_file() and Path("digits_predict.npz").is_file()
+    assert Path("digits.onnx").is_file() and Path("digits_predict_weights.npz").is_file()
 
 
 def sweeps(ns: dict[str, Any], printed: str) -> None:

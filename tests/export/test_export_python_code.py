@@ -1,7 +1,7 @@
 """Plain NumPy code: the written file runs in a Python where steepest cannot be
 imported, in a folder of its own, and its predict(X) gives steepest's outputs for
 every activation and output type, on random rows and the real digits; weights
-inline or in an .npz beside it; what it looks like."""
+inline or in NAME_weights.npz beside it; what it looks like."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_digits_with_the_weights_beside_the_file(digits_network, tmp_path):
     net, X_test = digits_network
     assert net.n_params > INLINE_LIMIT
     written = export_python(net, tmp_path / "digits.py")
-    assert written == [tmp_path / "digits.py", tmp_path / "digits.npz"]
+    assert written == [tmp_path / "digits.py", tmp_path / "digits_weights.npz"]
     got, work = run_alone(written[0], X_test, tmp_path)
     np.testing.assert_allclose(got, net.predict(X_test), rtol=0, atol=1e-6)
     labels = np.load(work / "out.npy.classes.npy")
@@ -83,7 +83,7 @@ def test_weights_inline_or_not_on_request(random_rows, tmp_path):
     [inline] = export_python(net, tmp_path / "inline.py")
     assert "np.load(Path" not in inline.read_text() and "W0 = np.array(" in inline.read_text()
     written = export_python(net, tmp_path / "beside.py", inline=False)
-    assert [p.name for p in written] == ["beside.py", "beside.npz"]
+    assert [p.name for p in written] == ["beside.py", "beside_weights.npz"]
     got, _ = run_alone(written[0], random_rows, tmp_path)
     np.testing.assert_allclose(got, net.predict(random_rows), atol=1e-6)
 

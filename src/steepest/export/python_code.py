@@ -3,7 +3,8 @@
 
 The file needs NumPy alone (not steepest). Its weights are written inline as
 array literals for small networks (:data:`INLINE_LIMIT` parameters or fewer) or
-into an ``.npz`` file beside it (same name, read with ``allow_pickle=False``).
+into an ``.npz`` file beside it (``NAME_weights.npz`` for ``NAME.py``, never the
+name of the model it came from; read with ``allow_pickle=False``).
 Each line of ``predict`` is one layer with its shape in a comment; a classifier's
 file also has ``CLASSES`` and ``predict_class(X)``; ``python predict.py rows.csv``
 (or ``rows.npy``) prints one prediction per row.
@@ -58,13 +59,13 @@ def export_python(net: Network, path: str | os.PathLike[str], *,
                   inline: bool | None = None) -> list[Path]:
     """Write ``net`` as a Python file at ``path`` (NumPy only) and, unless the
     weights are ``inline`` (default: for at most :data:`INLINE_LIMIT` parameters),
-    its weights into ``path`` with the suffix ``.npz``; both atomically. Returns
+    its weights into :func:`weights_path` of ``path``; both atomically. Returns
     the paths written."""
     path = Path(path)
     found = layers(net, "Python code")
     if inline is None:
         inline = net.n_params <= INLINE_LIMIT
-    weights_file = None if inline else path.with_suffix(".npz")
+    weights_file = None if inline else weights_path(path)
     if weights_file is not None:
         arrays = {f"{kind}{i}": a for i, layer in enumerate(found)
                   for kind, a in (("W", layer.W), ("b", layer.b))}
@@ -72,6 +73,14 @@ def export_python(net: Network, path: str | os.PathLike[str], *,
     source = python_source(net, found, path.name, weights_file)
     atomic_write(path, lambda f: f.write(source.encode()))
     return [path] if weights_file is None else [path, weights_file]
+
+
+def weights_path(path: str | os.PathLike[str]) -> Path:
+    """Where the weights of the Python file ``path`` go when they are not inline:
+    ``NAME_weights.npz`` beside ``NAME.py``. Not ``NAME.npz``: exporting
+    ``m.npz`` to ``m.py`` would write over the model itself."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_weights.npz")
 
 
 def python_source(net: Network, found: list[Layer], name: str,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...errors import ConfigError
 from ...export import FORMATS, format_for
-from ...export.python_code import INLINE_LIMIT, export_python
+from ...export.python_code import INLINE_LIMIT, export_python, weights_path
 from ...io import load
 from ..command import Command, Console
 from ..files import check_writable
@@ -26,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "with the format's suffix; for python, with _ for characters a module "
                         "name cannot hold)")
     parser.add_argument("--weights", choices=("inline", "npz"),
-                        help=f"python: the weights in the file itself, or in an .npz beside it "
-                        f"(default: inline for up to {INLINE_LIMIT:,} parameters)")
+                        help="python: the weights in the file itself, or in NAME_weights.npz "
+                        f"beside it (default: inline for up to {INLINE_LIMIT:,} parameters)")
     add_output_options(parser, Defaults(), out=False)
 
 
@@ -39,7 +39,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.weights is not None and chosen.name != "python":
         raise ConfigError(f"--weights is for --format python, not {chosen.name}")
     out = Path(args.out) if args.out else default_path(Path(args.model), chosen.suffix)
-    check_writable(out)
+    targets = [out, weights_path(out)] if chosen.name == "python" else [out]
+    for target in targets:
+        check_writable(target)
+        if target.resolve() == Path(args.model).resolve():
+            raise ConfigError(f"{target} is the model being exported; give --out another name")
     net = load(args.model)
     if chosen.name == "python" and args.weights is not None:
         written = export_python(net, out, inline=args.weights == "inline")
