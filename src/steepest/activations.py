@@ -219,9 +219,9 @@ class Softmax(Activation):
         # z - max(z) <= 0, so exp never overflows; only the subtraction can, for
         # logits near the float limit, and then -inf gives exactly 0, as it should.
         with np.errstate(over="ignore"):
-            out = Z - Z.max(axis=1, keepdims=True)
+            out = Z - np.maximum.reduce(Z, axis=1, keepdims=True)
         np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
+        out /= np.add.reduce(out, axis=1, keepdims=True)
         return out
 
     def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:

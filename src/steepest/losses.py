@@ -179,11 +179,12 @@ class CrossEntropy(Loss):
     def per_sample(
         self, Y: np.ndarray, A: np.ndarray, Z: np.ndarray, activation: Activation
     ) -> np.ndarray:
-        m = Z.max(axis=1, keepdims=True)
+        m = np.maximum.reduce(Z, axis=1, keepdims=True)
         with np.errstate(over="ignore"):  # see Softmax.forward
             shifted = Z - m
+        np.exp(shifted, out=shifted)
         # In float64: the loss of a float32 network can exceed float32's range.
-        lse = np.log(np.exp(shifted).sum(axis=1), dtype=np.float64) + m[:, 0]
+        lse = np.log(np.add.reduce(shifted, axis=1), dtype=np.float64) + m[:, 0]
         return lse - np.einsum("ij,ij->i", Y, Z, dtype=np.float64)
 
     def output_delta(
@@ -208,7 +209,7 @@ def scale_rows(
 def weighted_loss(per_sample: np.ndarray, row_weights: np.ndarray | None) -> float:
     """``sum(row_weights * per_sample)``; the mean when ``row_weights`` is None."""
     if row_weights is None:
-        return float(per_sample.sum()) / per_sample.size
+        return float(np.add.reduce(per_sample)) / per_sample.size
     return float(np.dot(row_weights, per_sample))
 
 

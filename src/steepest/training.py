@@ -425,6 +425,10 @@ class _Loop:
         return (wb / (m * self.mean_weight)).astype(self.net.dtype)
 
     def run_epoch(self, epoch: int, callbacks: Sequence[Callback] = ()) -> dict[str, float]:
+        # Only callbacks with an on_batch_end are called after each batch, and the
+        # running figures are only worked out for them.
+        callbacks = [c for c in callbacks
+                     if type(c).on_batch_end is not Callback.on_batch_end]
         order = self.rows
         if self.shuffle and not self.full_batch:
             order = self.net.rng.permutation(self.rows)

@@ -48,6 +48,38 @@ def test_play_learns_the_circle(page, playground, tmp_path):
     page.screenshot(path=tmp_path / "circle.png")
 
 
+#: Each unit's picture as the network's canvas shows it: the alpha at its box's
+#: centre, and the colours at the middle of its left and right edges.
+UNIT_PICTURES = """() => {
+    const canvas = document.getElementById('links');
+    const context = canvas.getContext('2d');
+    const net = canvas.getBoundingClientRect();
+    return [...document.querySelectorAll('.map[data-map]')].map((box) => {
+        const r = box.getBoundingClientRect();
+        const at = (x, y) => [...context.getImageData(Math.round(x - net.left),
+                                                      Math.round(y - net.top), 1, 1).data];
+        const middle = r.top + r.height / 2;
+        return {map: Number(box.dataset.map), centre: at(r.left + r.width / 2, middle)[3],
+                left: at(r.left + 3, middle), right: at(r.right - 3, middle)};
+    });
+}"""
+
+
+def test_every_unit_picture_is_drawn_in_its_box(page, playground):
+    # The pictures are drawn into the network's one canvas (not a canvas each):
+    # every used unit's box is covered, and x1's picture runs from negative
+    # (orange, left) to positive (blue, right) across the plane.
+    open_playground(page, playground, "layers=3,3&features=x1,x2,x1x2")
+    page.get_by_role("button", name="Step").click()
+    expect(page.get_by_test_id("epoch")).to_have_text("000,001", timeout=QUICK)
+    page.wait_for_timeout(200)  # the frame drawn
+    pictures = page.evaluate(UNIT_PICTURES)
+    assert [p["map"] for p in pictures] == list(range(3 + 3 + 3 + 2))
+    assert all(p["centre"] == 255 for p in pictures)  # opaque: a picture, not a gap
+    x1 = pictures[0]
+    assert x1["left"][0] > x1["left"][2] and x1["right"][2] > x1["right"][0]
+
+
 def test_step_reset_and_a_layer_added(page, playground):
     open_playground(page, playground)
     page.get_by_role("button", name="Step").click()

@@ -119,13 +119,18 @@ export function imageOf(context, size) {
 
 export function paintValues(context, bytes, offset, size, scale, discrete = false) {
   const image = imageOf(context, size);
-  const table = byteColours(scale);
-  const words = context.words;
-  for (let i = 0; i < size * size; i++) {
-    const b = bytes[offset + i];
-    words[i] = table[discrete ? (b >= 128 ? 255 : 1) : b];
-  }
+  colourWords(context.words, 0, bytes, offset, size * size, scale, discrete);
   context.putImageData(image, 0, 0);
+}
+
+// `count` quantised values from bytes[offset] as packed RGBA words into
+// words[at], coloured as paintValues colours them.
+export function colourWords(words, at, bytes, offset, count, scale, discrete = false) {
+  const table = byteColours(scale);
+  for (let i = 0; i < count; i++) {
+    const b = bytes[offset + i];
+    words[at + i] = table[discrete ? (b >= 128 ? 255 : 1) : b];
+  }
 }
 
 // Set an element's text only when it changes: an unchanged figure costs no layout.

@@ -1,8 +1,8 @@
 // The playground page: controls in, frames out. Every number drawn here comes
 // from the server, which runs steepest's own Network; this file only draws.
 import {
-  PALETTE, ZERO, closeReason, connect, css, diverging, formatNumber, imageOf, paintValues, say,
-  setText,
+  PALETTE, ZERO, closeReason, colourWords, connect, css, diverging, formatNumber, imageOf,
+  paintValues, say, setText,
 } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +25,7 @@ const state = {
   connection: null, session: null, choices: null, limits: null,
   settings: null, layout: null, history: emptyHistory(),
   playing: false, fast: false, frame: null, drawScheduled: false, unacked: 0,
-  centres: [], links: [], hoveredLink: null,
+  centres: [], maps: [], atlas: null, links: [], hoveredLink: null,
   surfacePath: [], surface: null, doctorSeen: new Map(), doctorTimer: null, surfaceTimer: null,
 };
 
@@ -283,7 +283,7 @@ function bindControls() {
   bindPanels();
   bindWeights();
   bindChart();
-  window.addEventListener("resize", () => { measureUnits(); drawLinks(); });
+  window.addEventListener("resize", () => { measureUnits(); drawNetwork(); });
 }
 
 function showPlaying() {
@@ -364,7 +364,6 @@ function buildNetwork() {
   holder.style.setProperty("--unit", `${side}px`);
   const columns = [];
   let map = 0;
-  state.units = [];
 
   const features = column("Features");
   for (const [name, label] of Object.entries(state.choices.features)) {
@@ -408,7 +407,7 @@ function buildNetwork() {
     columns.push(col);
   }
   holder.replaceChildren(...columns);
-  requestAnimationFrame(() => { measureUnits(); drawLinks(); });
+  requestAnimationFrame(() => { measureUnits(); drawNetwork(); });
 }
 
 function column(title) {
@@ -431,14 +430,18 @@ function small(text) {
   return span;
 }
 
+// A unit's box. Its picture, number `map` of a frame's unit pictures (null: none),
+// is drawn into the network's one canvas underneath (drawNetwork), not into a
+// canvas of its own: a browser that composites in software pays for every
+// canvas that changes in a frame, and a 6 x 8 network has 57 pictures.
 function unitElement(map, title) {
   const unit = document.createElement("div");
   unit.className = "unit";
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = state.layout.grids.unit;
-  canvas.title = title;
-  unit.append(canvas);
-  if (map !== null) state.units[map] = canvas.getContext("2d");
+  const picture = document.createElement("div");
+  picture.className = "map";
+  picture.title = title;
+  if (map !== null) picture.dataset.map = String(map);
+  unit.append(picture);
   return unit;
 }
 
@@ -487,9 +490,17 @@ function measureUnits() {
   for (const col of $("columns-of-units").children) {
     const units = [...col.querySelectorAll(".unit")].filter((u) => !u.classList.contains("unused"));
     state.centres.push(units.map((unit) => {
-      const box = unit.querySelector("canvas").getBoundingClientRect();
+      const box = unit.querySelector(".map").getBoundingClientRect();
       return { left: box.left - net.left, right: box.right - net.left, y: box.top - net.top + box.height / 2 };
     }));
+  }
+  // Where each unit's picture goes in the network's canvas: inside its box's border.
+  state.maps = [];
+  for (const picture of $("columns-of-units").querySelectorAll(".map[data-map]")) {
+    const box = picture.getBoundingClientRect();
+    state.maps[Number(picture.dataset.map)] = {
+      x: box.left - net.left + 1, y: box.top - net.top + 1, side: box.width - 2,
+    };
   }
   const canvas = $("links");
   canvas.width = Math.round(net.width);
@@ -511,7 +522,7 @@ function drawFrame() {
   setText($("stopped"), h.stopped || "");
   drawUnits(frame);
   drawOutput(frame);
-  drawLinks();
+  drawNetwork();
   drawChart();
   if (h.gradients) drawGradients(h.gradients);
   if (h.path) {
@@ -558,13 +569,29 @@ function showConfusion(matrix) {
   }));
 }
 
+// Every unit's picture into one canvas that is not on the page (an atlas, one
+// picture below the other); drawNetwork copies them to their boxes.
 function drawUnits(frame) {
   const { data } = frame.arrays.units;
   const size = state.layout.grids.unit;
-  frame.header.scales.forEach((scale, k) => {
-    const context = state.units[k];
-    if (context) paintValues(context, data, k * size * size, size, scale);
+  const scales = frame.header.scales;
+  const atlas = unitAtlas(size, scales.length);
+  scales.forEach((scale, k) => {
+    colourWords(atlas.words, k * size * size, data, k * size * size, size * size, scale);
   });
+  atlas.context.putImageData(atlas.image, 0, 0);
+}
+
+function unitAtlas(size, count) {
+  const atlas = state.atlas;
+  if (atlas && atlas.size === size && atlas.count === count) return atlas;
+  const canvas = document.createElement("canvas");
+  canvas.width = size;
+  canvas.height = size * count;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(size, size * count);
+  state.atlas = { size, count, canvas, context, image, words: new Uint32Array(image.data.buffer) };
+  return state.atlas;
 }
 
 function drawOutput(frame) {
@@ -620,7 +647,20 @@ function weightAt(layer, row, col) {
   return offset + (row === nIn ? nIn * nOut + col : row * nOut + col);
 }
 
-function drawLinks() {
+// Links of the same width and colour share one path: a few dozen strokes a frame
+// instead of one per weight (a 6 x 8 network has 352 links), which is most of
+// what drawing the links costs a browser that rasterises in software.
+const LINK_WIDTH_STEP = 0.25;
+const LINK_COLOUR_STEPS = 24;
+
+function linkStyle(w) {
+  const width = Math.round(Math.min(8, 0.6 + Math.abs(w) * 1.6) / LINK_WIDTH_STEP) * LINK_WIDTH_STEP;
+  const shade = Math.round(Math.sign(w) * Math.min(1, 0.35 + Math.abs(w)) * LINK_COLOUR_STEPS);
+  return `${width}|${shade}`;
+}
+
+// The network: the links, then every unit's picture in its box, in one canvas.
+function drawNetwork() {
   const canvas = $("links");
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
@@ -628,25 +668,39 @@ function drawLinks() {
   const params = state.frame.arrays.params.data;
   const sizes = state.layout.sizes;
   state.links = [];
+  const paths = new Map();
   for (let layer = 0; layer < sizes.length - 1; layer++) {
     const from = state.centres[layer], to = state.centres[layer + 1];
     if (!from || !to || from.length !== sizes[layer] || to.length !== sizes[layer + 1]) return;
     for (let r = 0; r < sizes[layer]; r++) {
       for (let c = 0; c < sizes[layer + 1]; c++) {
-        const w = params[weightAt(layer, r, c)];
         const a = from[r], b = to[c];
-        context.beginPath();
-        context.moveTo(a.right, a.y);
-        context.lineTo(b.left, b.y);
-        context.lineWidth = Math.min(8, 0.6 + Math.abs(w) * 1.6);
-        context.strokeStyle = css(diverging(Math.sign(w) * Math.min(1, 0.35 + Math.abs(w))));
-        context.globalAlpha = 0.75;
-        context.stroke();
+        const style = linkStyle(params[weightAt(layer, r, c)]);
+        if (!paths.has(style)) paths.set(style, []);
+        paths.get(style).push(a.right, a.y, b.left, b.y);
         state.links.push({ layer, row: r, col: c, x1: a.right, y1: a.y, x2: b.left, y2: b.y });
       }
     }
   }
+  context.globalAlpha = 0.75;
+  for (const [style, ends] of paths) {
+    const [width, shade] = style.split("|").map(Number);
+    context.beginPath();
+    for (let k = 0; k < ends.length; k += 4) {
+      context.moveTo(ends[k], ends[k + 1]);
+      context.lineTo(ends[k + 2], ends[k + 3]);
+    }
+    context.lineWidth = width;
+    context.strokeStyle = css(diverging(shade / LINK_COLOUR_STEPS));
+    context.stroke();
+  }
   context.globalAlpha = 1;
+  const atlas = state.atlas;
+  if (atlas && atlas.count === state.frame.header.scales.length) {
+    state.maps.forEach((box, k) => {
+      if (box) context.drawImage(atlas.canvas, 0, k * atlas.size, atlas.size, atlas.size, box.x, box.y, box.side, box.side);
+    });
+  }
   for (const bias of document.querySelectorAll(".bias")) {
     const [layer, row, col] = bias.dataset.weight.split(",").map(Number);
     const colour = css(diverging(params[weightAt(layer, row, col)]));
@@ -734,7 +788,12 @@ function drawChart(highlight = null) {
   const { loss, val_loss: test } = state.history;
   const n = Math.max(loss.length, test.length);
   if (n === 0) return;
-  const top = Math.max(...loss.filter(Number.isFinite), ...test.filter(Number.isFinite), 1e-9);
+  // A loop, not Math.max(...values): a long run's history is more arguments than
+  // a call may take.
+  let top = 1e-9;
+  for (const values of [loss, test]) {
+    for (const v of values) if (Number.isFinite(v) && v > top) top = v;
+  }
   const x = (i) => (n === 1 ? width / 2 : (i / (n - 1)) * (width - 4) + 2);
   const y = (v) => height - 3 - (Math.min(v, top) / top) * (height - 8);
   const stride = Math.max(1, Math.floor(n / width));
