@@ -1,6 +1,6 @@
 """The playground in a real browser: its speed, and the pictures of its docs page.
 
-    python benchmarks/playground.py speed [--seconds 10]
+    python benchmarks/playground.py speed [--seconds 10] [--repeats 3]
     python benchmarks/playground.py pictures [--out docs/images]
 
 ``speed`` starts ``steepest playground`` (a separate process, as a user runs it),
@@ -11,7 +11,8 @@ epochs per second (the page's epoch counter) and frames the page drew per second
 (each frame drawn changes the counter). Then the same in fast-forward; then both
 with a client that draws nothing (it acknowledges each frame at once: the server's
 own pace, the browser's rendering left out); and the library alone
-(``Session.train`` in this process, no frames) for comparison. It prints a table
+(``Session.train`` in this process, no frames) for comparison; every mode
+``--repeats`` times, in turn. It prints a table (each figure's median and range)
 and one JSON line per measurement.
 
 ``pictures`` takes the docs page's screenshots and the GIF of the spiral being
@@ -27,6 +28,7 @@ import io
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -146,29 +148,44 @@ def library_alone(seconds: float) -> dict:
             "frames_per_second": None, "seconds": took, "frame_ms": frame_ms}
 
 
-def speed(seconds: float) -> None:
+def speed(seconds: float, repeats: int) -> None:
+    """Every mode ``repeats`` times, the modes in turn (A B C D A B C D...), so a
+    change in the machine's speed touches them all alike; the table shows each
+    figure's median and range."""
     process, url = start_server()
     load_start = os.getloadavg()[0]
+    results = []
     try:
         with Browser() as context:
-            results = [measure(context, url, seconds, fast=False),
-                       measure(context, url, seconds, fast=True)]
-        results += [without_drawing(url, seconds, fast=False),
-                    without_drawing(url, seconds, fast=True)]
+            for _ in range(repeats):
+                results += [measure(context, url, seconds, fast=False),
+                            measure(context, url, seconds, fast=True),
+                            without_drawing(url, seconds, fast=False),
+                            without_drawing(url, seconds, fast=True)]
     finally:
         process.terminate()
         process.wait(timeout=30)
-    results.append(library_alone(seconds))
-    print(f"{'mode':<25} {'epochs/s':>9} {'frames/s':>9}")
-    for r in results:
-        fps = "-" if r["frames_per_second"] is None else f"{r['frames_per_second']:.1f}"
-        print(f"{r['mode']:<25} {r['epochs_per_second']:>9.1f} {fps:>9}")
-    print(f"one frame computed by the server: {results[-1]['frame_ms']:.1f} ms")
+    results += [library_alone(seconds) for _ in range(repeats)]
+    print(f"{'mode':<25} {'epochs/s':>17} {'frames/s':>17}   (median, min-max of {repeats})")
+    for mode in dict.fromkeys(r["mode"] for r in results):
+        runs = [r for r in results if r["mode"] == mode]
+        print(f"{mode:<25} {_spread([r['epochs_per_second'] for r in runs]):>17} "
+              f"{_spread([r['frames_per_second'] for r in runs]):>17}")
+    frame_ms = statistics.median(r["frame_ms"] for r in results if "frame_ms" in r)
+    print(f"one frame computed by the server: {frame_ms:.1f} ms")
     system = {"machine": platform.machine(), "cpus": os.cpu_count(),
               "python": platform.python_version(), "load_start": load_start,
               "load_end": os.getloadavg()[0]}
     for r in results:
         print(json.dumps({"record": "playground-speed", **r, **system}))
+
+
+def _spread(values: list[float | None]) -> str:
+    """``median (min-max)`` of ``values``; ``-`` when there are none."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    return f"{statistics.median(values):.1f} ({min(values):.0f}-{max(values):.0f})"
 
 
 def pictures(out: Path) -> None:
@@ -264,6 +281,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     speed_parser = sub.add_parser("speed", help="epochs and frames per second in a browser")
     speed_parser.add_argument("--seconds", type=float, default=10.0)
+    speed_parser.add_argument("--repeats", type=int, default=3,
+                              help="measurements of each mode, in turn (default 3)")
     pictures_parser = sub.add_parser("pictures", help="the docs page's screenshots and GIF")
     pictures_parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args()
@@ -271,7 +290,7 @@ def main() -> None:
     if reason:
         sys.exit(f"cannot run: {reason}")
     if args.what == "speed":
-        speed(args.seconds)
+        speed(args.seconds, args.repeats)
     else:
         pictures(args.out)
 

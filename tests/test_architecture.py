@@ -81,7 +81,7 @@ def test_the_psi_recursion_and_the_training_step_are_written_once():
             if not isinstance(node, ast.FunctionDef):
                 continue
             body = ast.get_source_segment(text, node) or ""
-            if "psi @" in body and ".T" in body:
+            if ("psi @" in body or "dot(psi," in body) and ".T" in body:
                 sweeps.append(f"{path.name}:{node.name}")
             if ".update(self.params" in body or "optimizer.update(" in body:
                 updates.append(f"{path.name}:{node.name}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -273,16 +274,21 @@ def test_the_playground_benchmark_runs_in_a_browser():
     if missing():
         pytest.skip(missing())
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "playground.py"), "speed", "--seconds", "1"],
+        [sys.executable, str(ROOT / "benchmarks" / "playground.py"), "speed", "--seconds", "1",
+         "--repeats", "2"],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
         env=os.environ | {"OPENBLAS_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert [r["mode"] for r in records] == ["pace", "fast-forward", "pace, no drawing",
-                                            "fast-forward, no drawing", "library alone"]
+    modes = ["pace", "fast-forward", "pace, no drawing", "fast-forward, no drawing"]
+    assert [r["mode"] for r in records] == modes * 2 + ["library alone"] * 2
     for record in records:
         assert record["record"] == "playground-speed" and record["epochs_per_second"] > 0
-    assert all(record["frames_per_second"] > 0 for record in records[:4])
+    assert all(record["frames_per_second"] > 0 for record in records[:8])
+    table = result.stdout.split("{", 1)[0]
+    assert "(median, min-max of 2)" in table and "one frame computed by the server" in table
+    for mode in [*modes, "library alone"]:
+        assert re.search(rf"^{re.escape(mode)} +\d+\.\d \(\d+-\d+\)", table, re.M), mode
 
 
 # ------------------------------------------------------------ benchmarks/estimators.py

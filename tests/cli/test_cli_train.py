@@ -242,7 +242,7 @@ def test_digits_best_preset_short_run(tmp_path):
 
 
 @needs_mnist
-@pytest.mark.parametrize("preset", ["mnist-fast", "mnist-best"])
+@pytest.mark.parametrize("preset", ["mnist-fast", "mnist-best", "mnist-record"])
 def test_mnist_presets_short_run(tmp_path, preset):
     report = run_json("train", "--preset", preset, "--data-dir", MNIST_DIR, "--epochs", "1",
                       "--layers", "32", cwd=tmp_path)

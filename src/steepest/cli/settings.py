@@ -52,6 +52,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "mnist-best": {"data": "mnist", "layers": [800, 800], "dropout": 0.3, "lr": 1e-3,
                    "schedule": "cosine", "epochs": 150, "batch_size": 128,
                    "augment": "elastic", "select": "accuracy"},
+    # mnist-best for longer, on all 60,000 training rows (none held out: the epoch
+    # kept is the one of the best training accuracy, which the cosine decay puts
+    # near the end).
+    "mnist-record": {"data": "mnist", "layers": [800, 800], "dropout": 0.3, "lr": 1e-3,
+                     "schedule": "cosine", "epochs": 250, "batch_size": 128,
+                     "augment": "elastic", "select": "accuracy", "val_split": 0.0},
     "fashion-mnist": {"data": "fashion-mnist", "layers": [1024, 1024], "dropout": 0.3,
                       "lr": 1e-3, "schedule": "cosine", "epochs": 40, "batch_size": 128,
                       "augment": "flip", "select": "accuracy"},
