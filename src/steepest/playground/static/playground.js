@@ -25,7 +25,7 @@ const state = {
   connection: null, session: null, choices: null, limits: null,
   settings: null, layout: null, history: emptyHistory(),
   playing: false, fast: false, frame: null, drawScheduled: false, unacked: 0,
-  centres: [], maps: [], atlas: null, links: [], hoveredLink: null,
+  centres: [], maps: [], atlas: null, links: [], biases: [], hoveredLink: null,
   surfacePath: [], surface: null, doctorSeen: new Map(), doctorTimer: null, surfaceTimer: null,
 };
 
@@ -502,6 +502,25 @@ function measureUnits() {
       x: box.left - net.left + 1, y: box.top - net.top + 1, side: box.width - 2,
     };
   }
+  // Every link's ends and weight, and every bias button's weight: found once per
+  // layout, so a frame only looks the weights up.
+  state.links = [];
+  const sizes = state.layout ? state.layout.sizes : [];
+  for (let layer = 0; layer < sizes.length - 1; layer++) {
+    const from = state.centres[layer], to = state.centres[layer + 1];
+    if (!from || !to || from.length !== sizes[layer] || to.length !== sizes[layer + 1]) break;
+    for (let r = 0; r < sizes[layer]; r++) {
+      for (let c = 0; c < sizes[layer + 1]; c++) {
+        const a = from[r], b = to[c];
+        state.links.push({ layer, row: r, col: c, x1: a.right, y1: a.y, x2: b.left, y2: b.y,
+          weight: weightAt(layer, r, c) });
+      }
+    }
+  }
+  state.biases = [...document.querySelectorAll(".bias")].map((element) => {
+    const [layer, row, col] = element.dataset.weight.split(",").map(Number);
+    return { element, weight: weightAt(layer, row, col) };
+  });
   const canvas = $("links");
   canvas.width = Math.round(net.width);
   canvas.height = Math.round(net.height);
@@ -653,10 +672,12 @@ function weightAt(layer, row, col) {
 const LINK_WIDTH_STEP = 0.25;
 const LINK_COLOUR_STEPS = 24;
 
+// A link's style as one number: its width in LINK_WIDTH_STEPs, and its colour
+// in LINK_COLOUR_STEPS from -1 to 1 (see diverging).
 function linkStyle(w) {
-  const width = Math.round(Math.min(8, 0.6 + Math.abs(w) * 1.6) / LINK_WIDTH_STEP) * LINK_WIDTH_STEP;
+  const width = Math.round(Math.min(8, 0.6 + Math.abs(w) * 1.6) / LINK_WIDTH_STEP);
   const shade = Math.round(Math.sign(w) * Math.min(1, 0.35 + Math.abs(w)) * LINK_COLOUR_STEPS);
-  return `${width}|${shade}`;
+  return width * (4 * LINK_COLOUR_STEPS) + shade + 2 * LINK_COLOUR_STEPS;
 }
 
 // The network: the links, then every unit's picture in its box, in one canvas.
@@ -664,34 +685,24 @@ function drawNetwork() {
   const canvas = $("links");
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
-  if (!state.frame || !state.centres.length) return;
+  if (!state.frame || !state.links.length) return;
   const params = state.frame.arrays.params.data;
-  const sizes = state.layout.sizes;
-  state.links = [];
   const paths = new Map();
-  for (let layer = 0; layer < sizes.length - 1; layer++) {
-    const from = state.centres[layer], to = state.centres[layer + 1];
-    if (!from || !to || from.length !== sizes[layer] || to.length !== sizes[layer + 1]) return;
-    for (let r = 0; r < sizes[layer]; r++) {
-      for (let c = 0; c < sizes[layer + 1]; c++) {
-        const a = from[r], b = to[c];
-        const style = linkStyle(params[weightAt(layer, r, c)]);
-        if (!paths.has(style)) paths.set(style, []);
-        paths.get(style).push(a.right, a.y, b.left, b.y);
-        state.links.push({ layer, row: r, col: c, x1: a.right, y1: a.y, x2: b.left, y2: b.y });
-      }
-    }
+  for (const link of state.links) {
+    const style = linkStyle(params[link.weight]);
+    if (!paths.has(style)) paths.set(style, []);
+    paths.get(style).push(link);
   }
   context.globalAlpha = 0.75;
-  for (const [style, ends] of paths) {
-    const [width, shade] = style.split("|").map(Number);
+  for (const [style, links] of paths) {
     context.beginPath();
-    for (let k = 0; k < ends.length; k += 4) {
-      context.moveTo(ends[k], ends[k + 1]);
-      context.lineTo(ends[k + 2], ends[k + 3]);
+    for (const link of links) {
+      context.moveTo(link.x1, link.y1);
+      context.lineTo(link.x2, link.y2);
     }
-    context.lineWidth = width;
-    context.strokeStyle = css(diverging(shade / LINK_COLOUR_STEPS));
+    const span = 4 * LINK_COLOUR_STEPS;
+    context.lineWidth = Math.floor(style / span) * LINK_WIDTH_STEP;
+    context.strokeStyle = css(diverging((style % span - 2 * LINK_COLOUR_STEPS) / LINK_COLOUR_STEPS));
     context.stroke();
   }
   context.globalAlpha = 1;
@@ -701,12 +712,11 @@ function drawNetwork() {
       if (box) context.drawImage(atlas.canvas, 0, k * atlas.size, atlas.size, atlas.size, box.x, box.y, box.side, box.side);
     });
   }
-  for (const bias of document.querySelectorAll(".bias")) {
-    const [layer, row, col] = bias.dataset.weight.split(",").map(Number);
-    const colour = css(diverging(params[weightAt(layer, row, col)]));
-    if (bias.dataset.colour !== colour) {
-      bias.dataset.colour = colour;
-      bias.style.background = colour;
+  for (const { element, weight } of state.biases) {
+    const colour = css(diverging(params[weight]));
+    if (element.dataset.colour !== colour) {
+      element.dataset.colour = colour;
+      element.style.background = colour;
     }
   }
 }
