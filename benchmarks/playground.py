@@ -185,7 +185,7 @@ def _spread(values: list[float | None]) -> str:
     values = [v for v in values if v is not None]
     if not values:
         return "-"
-    return f"{statistics.median(values):.1f} ({min(values):.0f}-{max(values):.0f})"
+    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
 def pictures(out: Path) -> None:
@@ -276,12 +276,19 @@ def _save_gif(frames: list, path: Path, width: int = 560) -> None:
                       optimize=True)
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
     speed_parser = sub.add_parser("speed", help="epochs and frames per second in a browser")
     speed_parser.add_argument("--seconds", type=float, default=10.0)
-    speed_parser.add_argument("--repeats", type=int, default=3,
+    speed_parser.add_argument("--repeats", type=_at_least_one, default=3,
                               help="measurements of each mode, in turn (default 3)")
     pictures_parser = sub.add_parser("pictures", help="the docs page's screenshots and GIF")
     pictures_parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")

@@ -188,3 +188,26 @@ def test_the_classes_answer_what_names_were_asked_before():
     with pytest.raises(ConfigError, match="softmax belongs on the output layer only"):
         Network([2, 3, 2], activation="softmax", output_activation="softmax",
                 loss="cross_entropy")
+
+
+class CarelessTanh(Activation):
+    """``tanh(z / 2)`` with its constant a NumPy float64, so every result is float64."""
+
+    name = "careless_tanh"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return np.tanh(Z * np.float64(0.5))
+
+    def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
+        return grad_A * np.float64(0.5) * (1 - A * A)
+
+
+def test_a_part_returning_float64_trains_a_float32_network_in_float32():
+    net = Network([2, 8, 8, 2], activation=CarelessTanh(), loss="cross_entropy", seed=0)
+    X, y = _blobs()
+    history = net.fit(X, y, epochs=20, batch_size=16, optimizer="adam", learning_rate=0.02)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    trace = net.forward(X[:4])
+    assert {A.dtype for A in trace.outputs} == {np.dtype(np.float32)}
+    assert all(g.dtype == np.float32 for g in net.gradients(X[:8], y[:8]))
+    assert gradcheck(net, X[:8], y[:8]).max_error < 1e-6

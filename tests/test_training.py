@@ -1105,3 +1105,31 @@ def test_one_optimizer_object_is_not_shared_between_two_networks(blobs):
     second.fit(X, y, optimizer=adam.fresh())
     assert second.optimizer is not adam and second.optimizer.steps > 0
     assert adam.steps == 2 * len(range(0, 40, 32))
+
+
+def test_fit_calls_on_batch_end_only_where_a_callback_has_one(blobs):
+    # The running loss and accuracy of an epoch are worked out after each batch only
+    # for callbacks that read them: one of their own, on the class or the instance.
+    X, y = blobs()
+
+    class Counting(Callback):
+        def __init__(self) -> None:
+            self.logs: list[dict[str, float]] = []
+
+        def on_batch_end(self, net, step, logs) -> None:
+            self.logs.append(dict(logs))
+
+    class EpochsOnly(Callback):
+        pass
+
+    counting, hooked, steps = Counting(), EpochsOnly(), []
+    hooked.on_batch_end = lambda net, step, logs: steps.append(step)
+    assert counting.wants_batches and hooked.wants_batches
+    assert not EpochsOnly().wants_batches and not steepest.EarlyStopping().wants_batches
+    net = Network([2, 4, 2], loss="cross_entropy", seed=0)
+    batches = -(-len(X) // 32)
+    net.fit(X, y, epochs=2, batch_size=32, callbacks=[counting, hooked, EpochsOnly()])
+    assert len(counting.logs) == 2 * batches and steps == list(range(batches)) * 2
+    assert set(counting.logs[-1]) == {"loss", "accuracy"}
+    assert counting.logs[-1]["loss"] == pytest.approx(net.history["loss"][-1])
+    assert counting.logs[-1]["accuracy"] == pytest.approx(net.history["accuracy"][-1])

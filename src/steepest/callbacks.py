@@ -72,6 +72,14 @@ class Callback:
         """Whether a checkpoint keeps this callback's state (it overrides get_state)."""
         return type(self).get_state is not Callback.get_state
 
+    @property
+    def wants_batches(self) -> bool:
+        """Whether ``fit`` calls :meth:`on_batch_end` after each batch: the callback
+        (its class, or the instance itself) has one of its own. ``fit`` works out
+        the running figures of an epoch only for such callbacks."""
+        return ("on_batch_end" in vars(self)
+                or type(self).on_batch_end is not Callback.on_batch_end)
+
 
 class BestWeights(Callback):
     """Keep a copy of the weights of the best epoch so far.

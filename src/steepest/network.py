@@ -188,6 +188,13 @@ class StepRules:
 
 
 
+def _in_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``values`` in ``dtype``: a part registered by a user may return another
+    precision (``Z * np.float64(c)`` is float64), which the products' reused
+    buffers cannot take."""
+    return values if values.dtype == dtype else values.astype(dtype)
+
+
 def _all_finite(values: np.ndarray) -> bool:
     """No NaN or infinity in ``values`` (flat), the pool's threads each looking at
     their own part (:func:`_finite`)."""
@@ -461,7 +468,7 @@ class Network:
             # a microsecond less, and a step makes three products a layer.
             Z = np.dot(inputs[i], W)
             Z += b
-            A = f.forward(Z)
+            A = _in_dtype(f.forward(Z), Z.dtype)
             sums.append(Z)
             outputs.append(A)
             if i < last:
@@ -472,9 +479,9 @@ class Network:
         masks.append(None)
         return Trace(inputs=inputs, sums=sums, outputs=outputs, masks=masks)
 
-    def _dropout_mask(self, shape: tuple[int, ...], rate: float) -> np.ndarray | None:
-        if rate == 0:
-            return None
+    def _dropout_mask(self, shape: tuple[int, ...], rate: float) -> np.ndarray:
+        """Which units a layer keeps, ``(n, units)``: 0, or ``1 / (1 - rate)`` (the
+        kept ones scaled, so the layer's expected output is unchanged)."""
         keep = 1.0 - rate
         mask = (self.rng.random(shape, dtype=self.dtype) < keep).astype(self.dtype)
         mask *= self.dtype.type(1.0 / keep)
@@ -526,9 +533,9 @@ class Network:
         gradients = into if into is not None else self._new_gradients()
         psis: list[np.ndarray] = []
         last = self.n_layers - 1
-        psi = self.loss.output_delta(
+        psi = _in_dtype(self.loss.output_delta(
             Y, trace.outputs[last], trace.sums[last], self.activations[last], row_weights
-        )
+        ), self.dtype)
         inputs, masks, layers = trace.inputs, trace.masks, self._layers
         ones = self._ones(len(psi))  # db as a product: cheaper than a sum on a small batch
         for i in range(last, -1, -1):
@@ -542,17 +549,19 @@ class Network:
             grad_input = np.dot(psi, layers[i][0].T)
             if masks[i - 1] is not None:
                 grad_input *= masks[i - 1]
-            psi = self.activations[i - 1].backward(
+            psi = _in_dtype(self.activations[i - 1].backward(
                 trace.sums[i - 1], trace.outputs[i - 1], grad_input
-            )
+            ), grad_input.dtype)
         gradients.psis = psis[::-1] if record else None
         return gradients
 
     def _ones(self, n: int) -> np.ndarray:
-        """A row of ``n`` ones in the network's dtype (kept for the next batch)."""
-        if len(self._ones_row) < n:
-            self._ones_row = np.ones(n, dtype=self.dtype)
-        return self._ones_row[:n]
+        """``(n,)`` ones in the network's dtype, kept for the next batch (read once:
+        another thread may grow it meanwhile)."""
+        row = self._ones_row
+        if len(row) < n:
+            row = self._ones_row = np.ones(n, dtype=self.dtype)
+        return row[:n]
 
     def _new_gradients(self) -> Gradients:
         flat = np.empty_like(self.params)

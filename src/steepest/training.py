@@ -252,13 +252,14 @@ def _train(
                                for key, values in net.history.metrics.items()})
 
     history = History()
+    per_batch = [callback for callback in callbacks if callback.wants_batches]
     try:
         for _ in range(config.epochs):
             epoch = net.epochs_trained
             net.optimizer.start_epoch(epoch)
             for callback in callbacks:
                 callback.on_epoch_begin(net, epoch)
-            logs = loop.run_epoch(epoch, callbacks)
+            logs = loop.run_epoch(epoch, per_batch)
             if validation is not None:
                 figures = evaluate_prepared(net, *validation)
                 logs |= {f"val_{k}": v for k, v in figures.items()}
@@ -425,10 +426,8 @@ class _Loop:
         return (wb / (m * self.mean_weight)).astype(self.net.dtype)
 
     def run_epoch(self, epoch: int, callbacks: Sequence[Callback] = ()) -> dict[str, float]:
-        # Only callbacks with an on_batch_end are called after each batch, and the
-        # running figures are only worked out for them.
-        callbacks = [c for c in callbacks
-                     if type(c).on_batch_end is not Callback.on_batch_end]
+        """One epoch; ``callbacks`` are called after each batch (with the running
+        loss and accuracy, worked out only when there are any)."""
         order = self.rows
         if self.shuffle and not self.full_batch:
             order = self.net.rng.permutation(self.rows)

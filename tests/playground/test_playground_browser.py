@@ -124,7 +124,7 @@ def test_three_classes(page, playground):
     page.get_by_label("Classes").press("Enter")
     expect(page.locator("#problem")).to_contain_text("classification, 3 classes", timeout=QUICK)
     expect(page.locator("#confusion tr")).to_have_count(4)  # a header and 3 classes
-    expect(page.get_by_text("class 2", exact=True)).to_have_count(0)  # units are canvases
+    expect(page.get_by_text("class 2", exact=True)).to_have_count(0)  # names are titles, not text
     assert page.locator(".column").last.locator(".unit").count() == 3  # 3 output units
     page.get_by_role("button", name="Step").click()
     expect(page.get_by_test_id("accuracy")).to_have_text(re.compile(r"^\d+\.\d%$"))

@@ -115,6 +115,15 @@ def test_the_pages_fetch_nothing_from_elsewhere():
             assert url.startswith(("/", "#", "data:")), (page.name, url)
 
 
+def test_frames_go_uncompressed(server):
+    # A frame is bytes that hardly compress: the server declines the compression a
+    # browser offers (it cost the server a twentieth of a core while playing).
+    with Tab(server) as tab:  # the client offers permessage-deflate, as browsers do
+        assert "permessage-deflate" in tab.ws.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in tab.ws.response.headers
+        tab.hello()
+
+
 def test_garbage_over_http_never_stops_the_server(server):
     host, port = "127.0.0.1", int(server.url.rsplit(":", 1)[1].strip("/"))
     for junk in (b"\x00\xff\xfe GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\n" +

@@ -283,7 +283,9 @@ function bindControls() {
   bindPanels();
   bindWeights();
   bindChart();
-  window.addEventListener("resize", () => { measureUnits(); drawNetwork(); });
+  // The boxes move when the network's area changes size (the window, or a
+  // scrollbar that a panel's opening brings): the pictures and links follow.
+  new ResizeObserver(() => { measureUnits(); drawNetwork(); }).observe($("net"));
 }
 
 function showPlaying() {
@@ -433,7 +435,7 @@ function small(text) {
 // A unit's box. Its picture, number `map` of a frame's unit pictures (null: none),
 // is drawn into the network's one canvas underneath (drawNetwork), not into a
 // canvas of its own: a browser that composites in software pays for every
-// canvas that changes in a frame, and a 6 x 8 network has 57 pictures.
+// canvas that changes in a frame, and a 6 x 8 network has 52 pictures.
 function unitElement(map, title) {
   const unit = document.createElement("div");
   unit.className = "unit";
@@ -498,8 +500,10 @@ function measureUnits() {
   state.maps = [];
   for (const picture of $("columns-of-units").querySelectorAll(".map[data-map]")) {
     const box = picture.getBoundingClientRect();
+    // Whole pixels: a picture drawn at a fraction of one is blurred all over.
     state.maps[Number(picture.dataset.map)] = {
-      x: box.left - net.left + 1, y: box.top - net.top + 1, side: box.width - 2,
+      x: Math.round(box.left - net.left + 1), y: Math.round(box.top - net.top + 1),
+      side: Math.round(box.width - 2),
     };
   }
   // Every link's ends and weight, and every bias button's weight: found once per
@@ -589,14 +593,16 @@ function showConfusion(matrix) {
 }
 
 // Every unit's picture into one canvas that is not on the page (an atlas, one
-// picture below the other); drawNetwork copies them to their boxes.
+// picture below the other, a clear row between them so that a picture scaled
+// down never takes colour from its neighbour); drawNetwork copies them to their
+// boxes.
 function drawUnits(frame) {
   const { data } = frame.arrays.units;
   const size = state.layout.grids.unit;
   const scales = frame.header.scales;
   const atlas = unitAtlas(size, scales.length);
   scales.forEach((scale, k) => {
-    colourWords(atlas.words, k * size * size, data, k * size * size, size * size, scale);
+    colourWords(atlas.words, k * (size + 1) * size, data, k * size * size, size * size, scale);
   });
   atlas.context.putImageData(atlas.image, 0, 0);
 }
@@ -606,9 +612,9 @@ function unitAtlas(size, count) {
   if (atlas && atlas.size === size && atlas.count === count) return atlas;
   const canvas = document.createElement("canvas");
   canvas.width = size;
-  canvas.height = size * count;
+  canvas.height = (size + 1) * count;
   const context = canvas.getContext("2d");
-  const image = context.createImageData(size, size * count);
+  const image = context.createImageData(size, (size + 1) * count);
   state.atlas = { size, count, canvas, context, image, words: new Uint32Array(image.data.buffer) };
   return state.atlas;
 }
@@ -673,11 +679,19 @@ const LINK_WIDTH_STEP = 0.25;
 const LINK_COLOUR_STEPS = 24;
 
 // A link's style as one number: its width in LINK_WIDTH_STEPs, and its colour
-// in LINK_COLOUR_STEPS from -1 to 1 (see diverging).
+// in LINK_COLOUR_STEPS from -1 to 1 (see diverging); linkStroke reads it back.
+const STYLE_SPAN = 4 * LINK_COLOUR_STEPS;
+
 function linkStyle(w) {
   const width = Math.round(Math.min(8, 0.6 + Math.abs(w) * 1.6) / LINK_WIDTH_STEP);
   const shade = Math.round(Math.sign(w) * Math.min(1, 0.35 + Math.abs(w)) * LINK_COLOUR_STEPS);
-  return width * (4 * LINK_COLOUR_STEPS) + shade + 2 * LINK_COLOUR_STEPS;
+  return width * STYLE_SPAN + shade + 2 * LINK_COLOUR_STEPS;
+}
+
+function linkStroke(style) {
+  const shade = (style % STYLE_SPAN) - 2 * LINK_COLOUR_STEPS;
+  return { width: Math.floor(style / STYLE_SPAN) * LINK_WIDTH_STEP,
+    colour: css(diverging(shade / LINK_COLOUR_STEPS)) };
 }
 
 // The network: the links, then every unit's picture in its box, in one canvas.
@@ -685,7 +699,7 @@ function drawNetwork() {
   const canvas = $("links");
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
-  if (!state.frame || !state.links.length) return;
+  if (!state.frame) return;
   const params = state.frame.arrays.params.data;
   const paths = new Map();
   for (const link of state.links) {
@@ -700,16 +714,16 @@ function drawNetwork() {
       context.moveTo(link.x1, link.y1);
       context.lineTo(link.x2, link.y2);
     }
-    const span = 4 * LINK_COLOUR_STEPS;
-    context.lineWidth = Math.floor(style / span) * LINK_WIDTH_STEP;
-    context.strokeStyle = css(diverging((style % span - 2 * LINK_COLOUR_STEPS) / LINK_COLOUR_STEPS));
+    const { width, colour } = linkStroke(style);
+    context.lineWidth = width;
+    context.strokeStyle = colour;
     context.stroke();
   }
   context.globalAlpha = 1;
   const atlas = state.atlas;
   if (atlas && atlas.count === state.frame.header.scales.length) {
     state.maps.forEach((box, k) => {
-      if (box) context.drawImage(atlas.canvas, 0, k * atlas.size, atlas.size, atlas.size, box.x, box.y, box.side, box.side);
+      if (box) context.drawImage(atlas.canvas, 0, k * (atlas.size + 1), atlas.size, atlas.size, box.x, box.y, box.side, box.side);
     });
   }
   for (const { element, weight } of state.biases) {

@@ -1,0 +1,134 @@
+"""The cost of one training step, in microseconds: this tree, or this tree against another commit.
+
+    python benchmarks/step_cost.py                       # every network, this tree
+    python benchmarks/step_cost.py --against 3feb65d     # A/B with a commit, in one process
+    python benchmarks/step_cost.py --networks playground,b --rounds 20
+
+A step's cost at small batches is mostly NumPy's per-call cost and Python's, so it
+moves with the machine's speed from one second to the next (on this project's
+2-core machine by a third). A comparison is therefore made in one process: the
+other commit's ``src/steepest`` is copied out of git (``git archive``) and
+imported under another name, and the two are timed in turn, round after round;
+each round's ratio is this tree's time over the other's, and the median ratio is
+the figure to quote.
+
+Each round trains a new network with ``fit`` on random data (the same rows for
+both) for ``--epochs`` epochs after a warm-up epoch, at one BLAS thread, and
+takes the CPU time of this thread per step. The networks:
+
+- ``playground``: the playground's benchmark, 2-8-8-8-8-8-8-2 tanh, softmax
+  cross-entropy, plain SGD, batch 10 (250 rows);
+- ``b``: the tutorials' 784-30-10 sigmoid, squared error, SGD, batch 10 (2,000 rows);
+- ``a``: 784-128-10 ReLU, softmax cross-entropy, Adam, batch 128 (6,400 rows);
+- ``c``: 784-800-10 ReLU, softmax cross-entropy, momentum SGD, batch 128 (3,200 rows).
+
+Prints a table and one JSON line per network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import json
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+#: name -> (sizes, hidden activation, output, loss, optimizer, rows, batch size)
+NETWORKS: dict[str, tuple] = {
+    "playground": ([2, 8, 8, 8, 8, 8, 8, 2], "tanh", "softmax", "cross_entropy", "sgd", 250, 10),
+    "b": ([784, 30, 10], "sigmoid", "sigmoid", "sse", "sgd", 2000, 10),
+    "a": ([784, 128, 10], "relu", "softmax", "cross_entropy", "adam", 6400, 128),
+    "c": ([784, 800, 10], "relu", "softmax", "cross_entropy", "momentum", 3200, 128),
+}
+
+
+def step_microseconds(steepest, name: str, epochs: int) -> float:
+    """CPU microseconds per step of ``fit`` on network ``name`` with the module ``steepest``."""
+    sizes, hidden, output, loss, optimizer, rows, batch = NETWORKS[name]
+    data = np.random.default_rng(1)
+    X = data.random((rows, sizes[0]), dtype=np.float32)
+    y = data.integers(0, sizes[-1], rows)
+    net = steepest.Network(sizes, activation=hidden, output_activation=output, loss=loss,
+                           seed=0)
+    net.fit(X, y, epochs=1, batch_size=batch, optimizer=optimizer, learning_rate=0.01)
+    started = time.thread_time()
+    net.fit(X, y, epochs=epochs, batch_size=batch)
+    steps = epochs * -(-rows // batch)
+    return (time.thread_time() - started) / steps * 1e6
+
+
+def import_commit(commit: str, into: Path):
+    """``src/steepest`` of ``commit`` (any name git knows), imported as the module
+    ``steepest_other``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src/steepest"],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    (into / "src" / "steepest").rename(into / "steepest_other")
+    sys.path.insert(0, str(into))
+    return importlib.import_module("steepest_other")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--networks", default=",".join(NETWORKS),
+                        help=f"comma-separated, of {', '.join(NETWORKS)} (default all)")
+    parser.add_argument("--against", metavar="COMMIT",
+                        help="another commit, timed in turn with this tree in this process")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    names = args.networks.split(",")
+    unknown = sorted(set(names) - set(NETWORKS))
+    if unknown:
+        parser.error(f"unknown networks {unknown}; expected some of {list(NETWORKS)}")
+
+    from threadpoolctl import threadpool_limits
+
+    import steepest
+
+    with tempfile.TemporaryDirectory() as folder, threadpool_limits(1, user_api="blas"):
+        other = import_commit(args.against, Path(folder)) if args.against else None
+        records = [measure(steepest, other, name, args) for name in names]
+    head = f"{'network':<11} {'this tree us/step':>18}"
+    print(head + (f" {args.against + ' us/step':>18} {'ratio (min-max)':>22}" if other else ""))
+    for r in records:
+        line = f"{r['network']:<11} {r['us_per_step']:>18.1f}"
+        if other:
+            line += (f" {r['other_us_per_step']:>18.1f} {r['ratio']:>9.3f} "
+                     f"({r['ratio_min']:.3f}-{r['ratio_max']:.3f})")
+        print(line)
+    for r in records:
+        print(json.dumps({"record": "step-cost", **r, "rounds": args.rounds,
+                          "epochs": args.epochs, "python": sys.version.split()[0]}))
+
+
+def measure(steepest, other, name: str, args: argparse.Namespace) -> dict:
+    """Medians over the rounds; with ``other``, each round times both, in turn."""
+    mine, theirs, ratios = [], [], []
+    for _ in range(args.rounds):
+        mine.append(step_microseconds(steepest, name, args.epochs))
+        if other is not None:
+            theirs.append(step_microseconds(other, name, args.epochs))
+            ratios.append(mine[-1] / theirs[-1])
+    record = {"network": name, "us_per_step": statistics.median(mine)}
+    if other is not None:
+        record |= {"against": args.against, "other_us_per_step": statistics.median(theirs),
+                   "ratio": statistics.median(ratios), "ratio_min": min(ratios),
+                   "ratio_max": max(ratios)}
+    return record
+
+
+if __name__ == "__main__":
+    main()
