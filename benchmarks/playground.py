@@ -65,6 +65,17 @@ def start_server() -> tuple[subprocess.Popen, str]:
     return process, url
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if the server has not ended after 30 s (the script
+    must end either way: a server left running keeps its output pipe open)."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def epoch(page) -> int:
     return int(page.get_by_test_id("epoch").inner_text().replace(",", ""))
 
@@ -163,8 +174,7 @@ def speed(seconds: float, repeats: int) -> None:
                             without_drawing(url, seconds, fast=False),
                             without_drawing(url, seconds, fast=True)]
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_server(process)
     results += [library_alone(seconds) for _ in range(repeats)]
     print(f"{'mode':<25} {'epochs/s':>17} {'frames/s':>17}   (median, min-max of {repeats})")
     for mode in dict.fromkeys(r["mode"] for r in results):
@@ -236,8 +246,7 @@ def pictures(out: Path) -> None:
             _save_png(_shot(digits, digits.locator("main")), out / "playground-digits.png",
                       width=1000)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_server(process)
     for path in sorted(out.glob("playground*")):
         print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
 

@@ -115,6 +115,27 @@ def test_the_pages_fetch_nothing_from_elsewhere():
             assert url.startswith(("/", "#", "data:")), (page.name, url)
 
 
+def test_pause_while_frames_wait_for_their_acknowledgement(server):
+    # Two frames on their way, none acknowledged: the player waits for the page.
+    # Pause (or the page going) must end that wait, not wait for acks it will not
+    # read while it waits (which kept the tab, and a stopping server, for ever).
+    with Tab(server) as tab:
+        tab.hello(layers=[4, 4])
+        tab.send({"type": "play"})
+        frames = []
+        while len(frames) < 2:
+            message = tab.receive(timeout=20)
+            if isinstance(message, tuple):
+                frames.append(message)
+        assert all(f[0]["playing"] for f in frames)
+        time.sleep(0.3)
+        tab.send({"type": "pause"})
+        paused = tab.until("frame", timeout=20)
+        assert paused[0]["playing"] is False
+        tab.send({"type": "play"})  # the credits came back with the acks: it plays on
+        assert tab.until("frame", timeout=20)[0]["playing"] is True
+
+
 def test_frames_go_uncompressed(server):
     # A frame is bytes that hardly compress: the server declines the compression a
     # browser offers (it cost the server a twentieth of a core while playing).

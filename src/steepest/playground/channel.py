@@ -256,7 +256,8 @@ class Channel(Conversation):
         loop = asyncio.get_running_loop()
         due, last = 1.0, loop.time()
         while self.playing:
-            await self._take_credit()
+            if not await self._take_credit():
+                break
             now = loop.time()
             due = min(due + (now - last) * PACE, CATCH_UP)
             last = now
@@ -282,11 +283,18 @@ class Channel(Conversation):
                 self.playing = False
             await self._send_frame()
 
-    async def _take_credit(self) -> None:
+    async def _take_credit(self) -> bool:
+        """Wait until the page has room for a frame and take it; False, taking
+        nothing, when playing stops meanwhile (Pause, or the page gone before it
+        acknowledged its frames: waiting on would keep Pause, and the tab's
+        end, waiting for ever)."""
         while self._credits <= 0:
+            if not self.playing:
+                return False
             self._credit.clear()
             await self._credit.wait()
         self._credits -= 1
+        return True
 
     async def _stop_playing(self) -> None:
         self.playing = False

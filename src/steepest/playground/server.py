@@ -57,6 +57,8 @@ HEADERS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
 }
+#: How long a stopping server waits for its tabs' work to end before cancelling it.
+SHUTDOWN_SECONDS = 5
 #: WebSocket close codes: a page of another site; the server is full.
 POLICY, TRY_LATER = 1008, 1013
 
@@ -235,7 +237,9 @@ class Server:
         # compressing it cost the server (and the browser) a twentieth of a core.
         config = uvicorn.Config(create_app(options), log_level="warning", access_log=False,
                                 lifespan="off", ws_max_size=options.limits.upload_bytes + 2**16,
-                                ws_per_message_deflate=False)
+                                ws_per_message_deflate=False,
+                                # SIGTERM: the open tabs get this long to finish.
+                                timeout_graceful_shutdown=SHUTDOWN_SECONDS)
         self.uvicorn = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
