@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from steepest import Network
+from steepest import Network, _kernels
 
 
 def _blobs(n: int = 200, seed: int = 0, gap: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
@@ -137,3 +137,22 @@ def _registries_restored():
     for registry, classes in zip(registries, saved, strict=True):
         registry._classes.clear()
         registry._classes.update(classes)
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def update_path(request):
+    """Each test twice: with the optimisers' NumPy updates, and with the fused numba
+    kernels (skipped where numba is not installed). Yields the path's name."""
+    if request.param == "numba":
+        pytest.importorskip("numba", reason="the fused kernels need numba (steepest[fast])")
+    before = _kernels.use(request.param)
+    yield request.param
+    _kernels.use(before)
+
+
+@pytest.fixture
+def numpy_updates():
+    """The optimisers' NumPy updates (with their thread pool), not the numba kernels."""
+    before = _kernels.use("numpy")
+    yield
+    _kernels.use(before)

@@ -987,7 +987,16 @@ def test_a_checkpoint_holds_the_training_state_with_its_arrays(tmp_path):
     (entry,) = state.callbacks
     assert entry["name"] == "EarlyStopping" and entry["state"]["monitor"] == "val_loss"
     assert entry["state"]["params"].shape == net.params.shape
+    assert state.update == steepest._kernels.path()  # which path the updates took
     assert steepest.io.load_checkpoint(_saved(tmp_path))[1] is None
+
+
+def test_a_checkpoint_from_before_the_update_path_was_noted_loads(tmp_path):
+    def written_before(meta):
+        del meta["training"]["update"]
+
+    path = _with_metadata_changed(_checkpointed(tmp_path), written_before)
+    assert steepest.io.load_checkpoint(path)[1].update is None
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -995,6 +1004,7 @@ def test_a_checkpoint_holds_the_training_state_with_its_arrays(tmp_path):
     (lambda t: t.update(every=0), "training.every must be a whole number >= 1, found 0"),
     (lambda t: t.update(blas_threads="two"), "training.blas_threads must be a whole number"),
     (lambda t: t.update(stopped="no"), "training.stopped must be true or false"),
+    (lambda t: t.update(update=3), "training.update must be a text or null, found 3"),
     (lambda t: t.update(callbacks=[{"state": {}}]), "training.callbacks must hold objects"),
     (lambda t: t.update(data=None), "training.data must be a text, found None"),
     (lambda t: t["callbacks"][0]["state"].update(params={"array": "nowhere"}),

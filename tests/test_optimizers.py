@@ -28,6 +28,11 @@ N_PARAMS = 37
 N_STEPS = 6
 
 
+@pytest.fixture(autouse=True)
+def _both_paths(update_path):
+    """Every test here checks the NumPy updates and the fused kernels alike."""
+
+
 # --------------------------------------------------------------------------- references
 # Written out element by element in plain float64 Python, independently of the library.
 

@@ -19,6 +19,9 @@ from steepest.optimizers import UPDATE_BLOCK, Optimizer, get_optimizer
 #: Large enough for two threads (the pool leaves smaller arrays to one).
 N = 3 * _pool.MIN_PART + 1234
 
+# The pool splits the NumPy updates; the numba kernels run on the calling thread.
+pytestmark = pytest.mark.usefixtures("numpy_updates")
+
 
 @pytest.mark.parametrize("n", [0, 1, 1000, _pool.MIN_PART, 2 * _pool.MIN_PART, N, 10**6])
 @pytest.mark.parametrize("parts", [1, 2, 3, 8])

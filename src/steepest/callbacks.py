@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _pool
+from . import _kernels, _pool
 from .errors import ConfigError
 from .io import TrainingState, save
 
@@ -583,7 +583,7 @@ class Checkpoint(Callback):
         settings, data, callbacks = self._run
         states = [{"name": type(c).__name__, "state": c.get_state()} for c in callbacks]
         return TrainingState(dict(settings), self.params["epochs"], data, self.every, states,
-                             blas_threads(), net.stop_training)
+                             blas_threads(), net.stop_training, _kernels.path())
 
 
 def blas_threads() -> int | None:

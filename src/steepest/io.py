@@ -55,6 +55,9 @@ class TrainingState:
       ``{"name": class name, "state": {...}}``; a state may hold arrays.
     - ``blas_threads``: the BLAS threads the run used (None: unknown): a run
       repeats bit for bit only at the same count.
+    - ``update``: which path the optimiser's updates took, ``"numba 0.68.1"``
+      (the fused kernels of :mod:`steepest._kernels`) or ``"numpy"`` (None:
+      unknown, a file from before it was noted). Both give the same numbers.
     - ``stopped``: a callback ended the run early.
     """
 
@@ -65,6 +68,7 @@ class TrainingState:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     blas_threads: int | None = None
     stopped: bool = False
+    update: str | None = None
 
 
 def save(net: Network, path: str | os.PathLike[str],
@@ -212,7 +216,8 @@ def _training_to_json(training: TrainingState, arrays: dict[str, np.ndarray]
         callbacks.append({"name": entry["name"], "state": state})
     return {"settings": training.settings, "epochs": training.epochs, "data": training.data,
             "every": training.every, "callbacks": callbacks,
-            "blas_threads": training.blas_threads, "stopped": training.stopped}
+            "blas_threads": training.blas_threads, "stopped": training.stopped,
+            "update": training.update}
 
 
 def _training_from_json(saved: dict[str, Any] | None, arrays: dict[str, np.ndarray]
@@ -225,7 +230,8 @@ def _training_from_json(saved: dict[str, Any] | None, arrays: dict[str, np.ndarr
                  for key, value in entry["state"].items()}
         callbacks.append({"name": entry["name"], "state": state})
     return TrainingState(dict(saved["settings"]), saved["epochs"], saved["data"],
-                         saved["every"], callbacks, saved["blas_threads"], saved["stopped"])
+                         saved["every"], callbacks, saved["blas_threads"], saved["stopped"],
+                         saved.get("update"))
 
 
 def _is_array_ref(value: Any) -> bool:
@@ -396,6 +402,8 @@ def _check_training(training: dict[str, Any]) -> None:
     _check_whole(training.get("every"), "training.every", 1)
     _check_whole(training.get("blas_threads"), "training.blas_threads", 1, null=True)
     _get(training, "training.stopped", bool, "true or false")
+    if training.get("update") is not None:  # absent from files written before it was noted
+        _get(training, "training.update", str, "a text or null")
     for entry in _get(training, "training.callbacks", list, "a list"):
         if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
                 and isinstance(entry.get("state"), dict)):

@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _kernels
 from . import _validation as check
 from ._pool import pool
 from ._registry import spec_of
@@ -196,8 +197,10 @@ def _in_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _all_finite(values: np.ndarray) -> bool:
-    """No NaN or infinity in ``values`` (flat), the pool's threads each looking at
-    their own part (:func:`_finite`)."""
+    """No NaN or infinity in ``values`` (flat): one compiled pass with the fused
+    kernels, else the pool's threads each looking at their own part (:func:`_finite`)."""
+    if _kernels.active():
+        return _kernels.run("all_finite", values)
     workers = pool()
     if not workers.splits(values.size):
         return _finite(values)

@@ -17,6 +17,11 @@ The update rules (``g`` the gradient, ``lr`` the current learning rate):
 
 A schedule scales the base learning rate by epoch (``constant``, ``step``,
 ``exponential``, ``cosine``); the fit loop tells the optimiser the epoch.
+
+Each rule is written once in NumPy (``_apply``), the reference. With numba
+installed (``pip install "steepest[fast]"``) the built-in optimisers run the same
+arithmetic as one compiled loop instead (``_fused``, :mod:`steepest._kernels`),
+with the same results bit for bit; ``STEEPEST_KERNELS=numpy`` keeps NumPy's.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from __future__ import annotations
 import math
 import numbers
 import weakref
+from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 
+from . import _kernels
 from ._pool import pool
 from ._registry import Registry
 from .errors import ConfigError
@@ -173,6 +180,13 @@ class Optimizer:
     #: (true of the built-in optimisers, which only touch the slices they are given).
     threadsafe: ClassVar[bool] = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A class with an update rule of its own and no kernel of its own takes
+        # NumPy's path, not the kernel of the rule it replaced.
+        if "_apply" in cls.__dict__ and "_fused" not in cls.__dict__:
+            cls._fused = None
+
     def __init__(self, learning_rate: float, schedule: str | dict | Schedule | None = None):
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (
             math.isfinite(learning_rate) and learning_rate > 0
@@ -209,7 +223,9 @@ class Optimizer:
         self._ensure_state(params)
         self.steps += 1
         workers = pool()
-        if self.threadsafe and workers.splits(params.size):
+        if self._fused is not None and _kernels.active():
+            self._fused(params, grads, params if keep is None else keep, keep is not None)
+        elif self.threadsafe and workers.splits(params.size):
             workers.run(partial(self._update_range, params, grads, keep, PARALLEL_BLOCK),
                         params.size, UPDATE_BLOCK)
         else:
@@ -249,6 +265,12 @@ class Optimizer:
         optimiser's vectors, ``tmp`` is scratch space of the same size. With
         ``threadsafe`` set, several threads may call it at once, on disjoint slices."""
         raise NotImplementedError
+
+    #: ``_fused(params, grads, keep, copy)``: the update of every parameter in one
+    #: compiled pass (:mod:`steepest._kernels`), the same numbers as ``_apply``'s
+    #: bit for bit; ``keep`` receives the parameters as they were when ``copy`` is
+    #: set. None: no kernel, NumPy's passes always.
+    _fused: Callable[[np.ndarray, np.ndarray, np.ndarray, bool], None] | None = None
 
     def bind(self, net: object) -> None:
         """Make this optimiser the one of ``net``. Its moments belong to one network's
@@ -307,6 +329,9 @@ class SGD(Optimizer):
         np.multiply(grads, self.lr, out=tmp)
         params -= tmp
 
+    def _fused(self, params, grads, keep, copy) -> None:
+        _kernels.run("sgd", params, grads, keep, copy, params.dtype.type(self.lr))
+
 
 class Momentum(SGD):
     """Heavy-ball momentum: ``v = mu * v + g; p -= lr * v``."""
@@ -330,6 +355,11 @@ class Momentum(SGD):
         np.multiply(velocity, self.lr, out=tmp)
         params -= tmp
 
+    def _fused(self, params, grads, keep, copy) -> None:
+        t = params.dtype.type
+        _kernels.run("momentum", params, grads, self.state["velocity"], keep, copy,
+                     t(self.momentum), t(self.lr))
+
 
 class Nesterov(Momentum):
     """Nesterov momentum: ``v = mu * v + g; p -= lr * (g + mu * v)``."""
@@ -344,6 +374,11 @@ class Nesterov(Momentum):
         tmp += grads
         tmp *= self.lr
         params -= tmp
+
+    def _fused(self, params, grads, keep, copy) -> None:
+        t = params.dtype.type
+        _kernels.run("nesterov", params, grads, self.state["velocity"], keep, copy,
+                     t(self.momentum), t(self.lr))
 
 
 class RMSprop(Optimizer):
@@ -375,6 +410,11 @@ class RMSprop(Optimizer):
         np.divide(grads, tmp, out=tmp)
         tmp *= self.lr
         params -= tmp
+
+    def _fused(self, params, grads, keep, copy) -> None:
+        t = params.dtype.type
+        _kernels.run("rmsprop", params, grads, self.state["square_avg"], keep, copy,
+                     t(self.rho), t(1.0 - self.rho), t(self.eps), t(self.lr))
 
 
 class Adam(Optimizer):
@@ -416,14 +456,26 @@ class Adam(Optimizer):
         np.multiply(grads, grads, out=tmp)
         tmp *= 1.0 - self.beta2
         v += tmp
-        root_c2 = math.sqrt(1.0 - self.beta2**self.steps)
-        # p -= lr * (m / c1) / (sqrt(v / c2) + eps) is the same as
-        # p -= (lr * sqrt(c2) / c1) * m / (sqrt(v) + eps * sqrt(c2)): one pass fewer.
+        eps, step = self._corrected()
         np.sqrt(v, out=tmp)
-        tmp += self.eps * root_c2
+        tmp += eps
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr * root_c2 / (1.0 - self.beta1**self.steps)
+        tmp *= step
         params -= tmp
+
+    def _corrected(self) -> tuple[float, float]:
+        """``(eps, step size)`` with the bias correction folded in:
+        ``p -= lr * (m / c1) / (sqrt(v / c2) + eps)`` is the same as
+        ``p -= (lr * sqrt(c2) / c1) * m / (sqrt(v) + eps * sqrt(c2))``, one pass fewer."""
+        root_c2 = math.sqrt(1.0 - self.beta2**self.steps)
+        return self.eps * root_c2, self.lr * root_c2 / (1.0 - self.beta1**self.steps)
+
+    def _fused(self, params, grads, keep, copy) -> None:
+        t = params.dtype.type
+        eps, step = self._corrected()
+        _kernels.run("adam", params, grads, self.state["m"], self.state["v"], keep, copy,
+                     t(self.beta1), t(1.0 - self.beta1), t(self.beta2), t(1.0 - self.beta2),
+                     t(eps), t(step))
 
 
 #: Every optimiser by name; :func:`register` adds your own.
@@ -466,7 +518,9 @@ def register(cls: type, *, replace: bool = False) -> type:
     lists its per-parameter state vectors in ``state_names`` (see
     :class:`Optimizer`); it sets ``threadsafe = True`` if its ``_apply`` only
     touches the slices it is given, so that several threads may update disjoint
-    blocks at once (a subclass of a built-in optimiser inherits True). A schedule
+    blocks at once (a subclass of a built-in optimiser inherits True). Its update
+    runs in NumPy: a subclass of a built-in optimiser that writes its own
+    ``_apply`` leaves the parent's numba kernel (``_fused``) behind. A schedule
     implements ``factor(epoch)``. Works as a class decorator."""
     registry = SCHEDULES if isinstance(cls, type) and issubclass(cls, Schedule) else OPTIMIZERS
     return registry.register(cls, replace=replace)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from steepest import _kernels
 from steepest.cli import main
 
 MNIST_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
@@ -40,7 +41,8 @@ ENV = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                     "MKL_NUM_THREADS": "1"}
 
 TRAIN_JSON_KEYS = {"data", "model", "test_loss", "test_accuracy", "seconds", "epochs",
-                   "best_epoch", "parameters", "layers", "train_samples", "test_samples"}
+                   "best_epoch", "parameters", "layers", "train_samples", "test_samples",
+                   "update"}
 EPOCH_LINE = re.compile(r"^epoch\s+(\d+)/(\d+)\s+loss \d")
 
 
@@ -177,6 +179,7 @@ def assert_train_report_types(report: dict) -> None:
     assert 1 <= report["best_epoch"] <= report["epochs"]
     assert isinstance(report["layers"], list) and len(report["layers"]) >= 2
     assert all(type(n) is int and n >= 1 for n in report["layers"])
+    assert report["update"] == _kernels.path()  # which path the updates took
 
 
 def predictions(report: dict) -> list[dict]:

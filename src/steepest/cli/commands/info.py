@@ -44,7 +44,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if state is not None and state.blas_threads:
         console.print(f"BLAS threads: {state.blas_threads} (a resume repeats the run bit for "
                       "bit at this count)")
+    if state is not None and state.update:
+        console.print(f"optimizer update: {describe_update(state.update)}")
     return 0
+
+
+def describe_update(path: str) -> str:
+    """``"numba 0.68.1"`` -> ``"fused kernels (numba 0.68.1)"``; NumPy's path as it is."""
+    return "NumPy" if path == "numpy" else f"fused kernels ({path})"
 
 
 def weights_line(net: Network, state: TrainingState | None) -> str:

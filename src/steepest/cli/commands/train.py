@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ... import _kernels
 from ..._parsing import positive_int
 from ...callbacks import (
     BestWeights,
@@ -202,6 +203,7 @@ def _evaluate_and_save(net: Network, data: Data, files: RunFiles, tracker: Check
         "epochs": len(net.history),  # the run's; the weights are of best_epoch
         "best_epoch": best.best_epoch + 1 if best.best_epoch is not None else None,
         "parameters": net.n_params,
+        "update": _kernels.path(),
         "layers": net.sizes,
         "train_samples": len(data.X_train),
         "test_samples": len(data.X_test),
