@@ -58,9 +58,10 @@ SETUPS: dict[str, dict] = {
 }
 
 #: Order in which the systems of one setup run (again at every repeat: A B C A B C).
-SYSTEMS = ("steepest", "sklearn", "torch", "loop", "blas")
+SYSTEMS = ("steepest", "steepest_numpy", "sklearn", "torch", "loop", "blas")
 LABELS = {
     "steepest": "steepest",
+    "steepest_numpy": "steepest, NumPy updates",
     "sklearn": "scikit-learn",
     "torch": "PyTorch",
     "loop": "per-sample loop",
@@ -181,8 +182,11 @@ def _steepest(cfg, X, y, Xt, yt, args):
         return float((net.predict_classes(Xt) == yt).mean())
 
     import steepest
+    from steepest import _kernels
 
-    return epoch, accuracy, {"version": steepest.__version__, "init": net.init}
+    # "update": the optimiser's path, the fused numba kernels or NumPy's passes.
+    return epoch, accuracy, {"version": steepest.__version__, "init": net.init,
+                             "update": _kernels.path()}
 
 
 def _sklearn(cfg, X, y, Xt, yt, args):
@@ -392,8 +396,17 @@ def _blas(cfg, X, y, Xt, yt, args):
     return epoch, None, {}
 
 
-WORKERS = {"steepest": _steepest, "sklearn": _sklearn, "torch": _torch, "loop": _loop,
-           "blas": _blas}
+def _steepest_numpy(cfg, X, y, Xt, yt, args):
+    """steepest with the optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``): the
+    path without the fused numba kernels, for their before and after."""
+    from steepest import _kernels
+
+    _kernels.use("numpy")
+    return _steepest(cfg, X, y, Xt, yt, args)
+
+
+WORKERS = {"steepest": _steepest, "steepest_numpy": _steepest_numpy, "sklearn": _sklearn,
+           "torch": _torch, "loop": _loop, "blas": _blas}
 
 
 def worker(args) -> dict:
@@ -630,6 +643,11 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
           f"wall time {run['seconds']:.0f} s")
     for setup in results:
         print(f"setup {setup}: {SETUPS[setup]['title']}")
+    paths = sorted({r["info"]["update"] for per in results.values() for r in per.values()
+                    if "update" in r.get("info", {})})
+    if paths:
+        named = ["NumPy's passes" if p == "numpy" else f"the fused kernels ({p})" for p in paths]
+        print(f"steepest's optimiser update: {', '.join(named)}")
     print()
     print(line(header))
     print("  ".join("-" * w for w in widths))
@@ -661,13 +679,15 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
             print(f"setup a: steepest test accuracy after {args.epochs} epochs "
                   f"{_fmt(acc, '.2%')} (target >= {TARGETS['a_accuracy']:.1%}: "
                   f"{_verdict(acc, TARGETS['a_accuracy'], at_most=False)}){note}")
-    peaks = [(s, by["steepest"]["peak_rss_mb"]) for s, by in results.items()
-             if by.get("steepest", {}).get("peak_rss_mb") is not None]
-    if peaks:
-        worst = max(p for _, p in peaks)
-        print(f"steepest peak RSS: {', '.join(f'setup {s} {p:.0f} MB' for s, p in peaks)} "
-              f"(target <= {TARGETS['peak_rss_mb']:.0f} MB on MNIST: "
-              f"{_verdict(worst, TARGETS['peak_rss_mb'])})")
+    for system in ("steepest", "steepest_numpy"):
+        peaks = [(s, by[system]["peak_rss_mb"]) for s, by in results.items()
+                 if by.get(system, {}).get("peak_rss_mb") is not None]
+        if peaks:
+            worst = max(p for _, p in peaks)
+            print(f"{LABELS[system]} peak RSS: "
+                  f"{', '.join(f'setup {s} {p:.0f} MB' for s, p in peaks)} "
+                  f"(target <= {TARGETS['peak_rss_mb']:.0f} MB on MNIST: "
+                  f"{_verdict(worst, TARGETS['peak_rss_mb'])})")
     loads = [r["rss_after_load_mb"] for by in results.values() for r in by.values()
              if r.get("rss_after_load_mb") is not None]
     if loads:

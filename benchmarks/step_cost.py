@@ -2,6 +2,7 @@
 
     python benchmarks/step_cost.py                       # every network, this tree
     python benchmarks/step_cost.py --against 3feb65d     # A/B with a commit, in one process
+    python benchmarks/step_cost.py --against numpy       # the fused kernels against NumPy's updates
     python benchmarks/step_cost.py --networks playground,b --rounds 20
 
 A step's cost at small batches is mostly NumPy's per-call cost and Python's, so it
@@ -10,7 +11,9 @@ moves with the machine's speed from one second to the next (on this project's
 other commit's ``src/steepest`` is copied out of git (``git archive``) and
 imported under another name, and the two are timed in turn, round after round;
 each round's ratio is this tree's time over the other's, and the median ratio is
-the figure to quote.
+the figure to quote. ``--against numpy`` times this tree twice instead: as it runs
+by default (the fused numba kernels, when numba is installed) and with the
+optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``).
 
 Each round trains a new network with ``fit`` on random data (the same rows for
 both) for ``--epochs`` epochs after a warm-up epoch, at one BLAS thread, and
@@ -20,7 +23,9 @@ takes the CPU time of this thread per step. The networks:
   cross-entropy, plain SGD, batch 10 (250 rows);
 - ``b``: the tutorials' 784-30-10 sigmoid, squared error, SGD, batch 10 (2,000 rows);
 - ``a``: 784-128-10 ReLU, softmax cross-entropy, Adam, batch 128 (6,400 rows);
-- ``c``: 784-800-10 ReLU, softmax cross-entropy, momentum SGD, batch 128 (3,200 rows).
+- ``c``: 784-800-10 ReLU, softmax cross-entropy, momentum SGD, batch 128 (3,200 rows);
+- ``best``: ``--preset mnist-best``'s 784-800-800-10 ReLU, Adam, batch 128 (1,280
+  rows; without its dropout and augmentation).
 
 Prints a table and one JSON line per network.
 """
@@ -50,11 +55,25 @@ NETWORKS: dict[str, tuple] = {
     "b": ([784, 30, 10], "sigmoid", "sigmoid", "sse", "sgd", 2000, 10),
     "a": ([784, 128, 10], "relu", "softmax", "cross_entropy", "adam", 6400, 128),
     "c": ([784, 800, 10], "relu", "softmax", "cross_entropy", "momentum", 3200, 128),
+    "best": ([784, 800, 800, 10], "relu", "softmax", "cross_entropy", "adam", 1280, 128),
 }
+#: ``--against`` this: this tree with NumPy's updates, not another commit.
+NUMPY = "numpy"
 
 
-def step_microseconds(steepest, name: str, epochs: int) -> float:
-    """CPU microseconds per step of ``fit`` on network ``name`` with the module ``steepest``."""
+def step_microseconds(steepest, name: str, epochs: int, kernels: str | None = None) -> float:
+    """CPU microseconds per step of ``fit`` on network ``name`` with the module
+    ``steepest``; ``kernels`` chooses its update path (None: as it is)."""
+    if kernels is None:
+        return _step_microseconds(steepest, name, epochs)
+    before = steepest._kernels.use(kernels)
+    try:
+        return _step_microseconds(steepest, name, epochs)
+    finally:
+        steepest._kernels.use(before)
+
+
+def _step_microseconds(steepest, name: str, epochs: int) -> float:
     sizes, hidden, output, loss, optimizer, rows, batch = NETWORKS[name]
     data = np.random.default_rng(1)
     X = data.random((rows, sizes[0]), dtype=np.float32)
@@ -85,7 +104,8 @@ def main() -> None:
     parser.add_argument("--networks", default=",".join(NETWORKS),
                         help=f"comma-separated, of {', '.join(NETWORKS)} (default all)")
     parser.add_argument("--against", metavar="COMMIT",
-                        help="another commit, timed in turn with this tree in this process")
+                        help="another commit, timed in turn with this tree in this process; "
+                             "'numpy': this tree with the optimisers' NumPy updates")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args()
@@ -99,8 +119,11 @@ def main() -> None:
     import steepest
 
     with tempfile.TemporaryDirectory() as folder, threadpool_limits(1, user_api="blas"):
-        other = import_commit(args.against, Path(folder)) if args.against else None
+        other = (steepest if args.against == NUMPY else
+                 import_commit(args.against, Path(folder)) if args.against else None)
         records = [measure(steepest, other, name, args) for name in names]
+    if args.against == NUMPY:
+        print(f"this tree's update path: {steepest._kernels.path()}")
     head = f"{'network':<11} {'this tree us/step':>18}"
     print(head + (f" {args.against + ' us/step':>18} {'ratio (min-max)':>22}" if other else ""))
     for r in records:
@@ -120,7 +143,8 @@ def measure(steepest, other, name: str, args: argparse.Namespace) -> dict:
     for _ in range(args.rounds):
         mine.append(step_microseconds(steepest, name, args.epochs))
         if other is not None:
-            theirs.append(step_microseconds(other, name, args.epochs))
+            kernels = NUMPY if args.against == NUMPY else None
+            theirs.append(step_microseconds(other, name, args.epochs, kernels))
             ratios.append(mine[-1] / theirs[-1])
     record = {"network": name, "us_per_step": statistics.median(mine)}
     if other is not None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from steepest import _kernels
+
 pytestmark = pytest.mark.slow  # every test here takes seconds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +86,8 @@ def test_smoke_runs_every_setup_and_system(smoke):
     assert run.keys() >= RUN_KEYS
     assert run["smoke"] and run["data"] == "synthetic" and run["epochs"] == 2
     assert (run["train_rows"], run["test_rows"]) == (2000, 500)
-    expected = {(s, m) for s in "abc" for m in ("steepest", "sklearn", "torch", "blas")}
+    expected = {(s, m) for s in "abc"
+                for m in ("steepest", "steepest_numpy", "sklearn", "torch", "blas")}
     expected.add(("b", "loop"))
     assert set(results) == expected
     for (setup, system), record in results.items():
@@ -98,6 +101,12 @@ def test_smoke_runs_every_setup_and_system(smoke):
             _check_ok(record, epochs=1 if slow else 2)
             assert record["epochs"] == (1 if slow else 2)
     assert results[("a", "steepest")]["time_vs_steepest"] == 1.0
+    # The fused kernels and NumPy's updates train to the same numbers, bit for bit.
+    for setup in "abc":
+        assert results[(setup, "steepest")]["accuracy"] == \
+            results[(setup, "steepest_numpy")]["accuracy"]
+        assert results[(setup, "steepest_numpy")]["info"]["update"] == "numpy"
+        assert results[(setup, "steepest")]["info"]["update"] == _kernels.path()
     # steepest learns the synthetic digits (10 classes: chance is 10 %)
     assert results[("a", "steepest")]["accuracy"]["2"] > 0.3
     assert set(ratios) == {"a", "b", "c"}
@@ -117,9 +126,10 @@ def test_smoke_runs_every_setup_and_system(smoke):
     for column in ("s/epoch", "acc@1", "acc@2", "peak RSS MB", "time/steepest"):
         assert column in header
     rows = _table_rows(table)
-    for label in ("steepest", "scikit-learn", "PyTorch", "per-sample loop", "BLAS bound"):
+    for label in ("steepest", "steepest, NumPy updates", "scikit-learn", "PyTorch",
+                  "per-sample loop", "BLAS bound"):
         assert any(label in row for row in rows), label
-    assert len(rows) == 13
+    assert len(rows) == 16
     for setup in "abc":
         for ratio in ("steepest/PyTorch", "steepest/scikit-learn", "steepest/BLAS bound"):
             assert f"setup {setup}: {ratio}" in table
@@ -132,7 +142,12 @@ def test_smoke_runs_every_setup_and_system(smoke):
     if _available("torch"):
         assert "PyTorch on setup b: 1 epoch(s) per run only (--slow-epochs)" in table
     assert "NOT comparable" in table  # smoke workers overlap: it says so
-    assert "[13/13]" in progress
+    path = _kernels.path()
+    assert (f"steepest's optimiser update: the fused kernels ({path}), NumPy's passes"
+            if path != "numpy" else "steepest's optimiser update: NumPy's passes") in table
+    for label in ("steepest peak RSS: setup a", "steepest, NumPy updates peak RSS: setup a"):
+        assert label in table
+    assert "[16/16]" in progress
 
 
 def test_without_torch_the_row_says_skipped(tmp_path):
@@ -285,6 +300,22 @@ def test_step_cost_against_a_commit_times_both_in_one_process():
         assert r["us_per_step"] > 0 and r["other_us_per_step"] > 0
         assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"]
     assert "HEAD~0 us/step" in result.stdout.splitlines()[0]
+
+
+def test_step_cost_against_numpy_times_this_trees_two_update_paths():
+    from steepest import _kernels
+
+    result = subprocess.run(
+        [sys.executable, str(STEP_COST_SCRIPT), "--networks", "c", "--rounds", "1",
+         "--epochs", "1", "--against", "numpy"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"this tree's update path: {_kernels.path()}"
+    assert "numpy us/step" in lines[1]
+    (record,) = [json.loads(line) for line in lines if line.startswith("{")]
+    assert record["network"] == "c" and record["against"] == "numpy"
+    assert record["us_per_step"] > 0 and record["other_us_per_step"] > 0
 
 
 def test_step_cost_refuses_unknown_networks():
