@@ -84,6 +84,18 @@ def test_fit_trains_to_the_same_weights_on_either_path(name):
 
 
 @needs_numba
+def test_the_kernels_need_no_scratch_space_the_numpy_update_does():
+    params, grads = np.ones(5000, dtype=np.float32), np.ones(5000, dtype=np.float32)
+    _kernels.use("numba")
+    fused = get_optimizer("adam", 0.01)
+    fused.update(params, grads)
+    assert fused.scratch is None  # no full-size temporary beside the weights
+    _kernels.use("numpy")
+    fused.update(params, grads)
+    assert fused.scratch.shape == params.shape
+
+
+@needs_numba
 def test_path_names_the_kernels_or_numpy():
     _kernels.use("numba")
     import numba

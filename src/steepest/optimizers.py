@@ -213,8 +213,6 @@ class Optimizer:
         for key in self.state_names:
             if key not in self.state or self.state[key].shape != params.shape:
                 self.state[key] = np.zeros_like(params)
-        if self.scratch is None or self.scratch.shape != params.shape:
-            self.scratch = np.empty_like(params)
 
     def update(self, params: np.ndarray, grads: np.ndarray,
                keep: np.ndarray | None = None) -> None:
@@ -222,16 +220,25 @@ class Optimizer:
         ``keep``, when given, receives a copy of ``params`` as they were before."""
         self._ensure_state(params)
         self.steps += 1
-        workers = pool()
         if self._fused is not None and _kernels.active():
             self._fused(params, grads, params if keep is None else keep, keep is not None)
-        elif self.threadsafe and workers.splits(params.size):
+        else:
+            self._numpy_update(params, grads, keep)
+        if self.steps % FLUSH_EVERY == 0:
+            self._flush_subnormals()
+
+    def _numpy_update(self, params: np.ndarray, grads: np.ndarray,
+                      keep: np.ndarray | None) -> None:
+        """The update by ``_apply``, in blocks, on the pool's threads when it splits
+        ``params`` (scratch space made here: the kernels need none)."""
+        if self.scratch is None or self.scratch.shape != params.shape:
+            self.scratch = np.empty_like(params)
+        workers = pool()
+        if self.threadsafe and workers.splits(params.size):
             workers.run(partial(self._update_range, params, grads, keep, PARALLEL_BLOCK),
                         params.size, UPDATE_BLOCK)
         else:
             self._update_range(params, grads, keep, UPDATE_BLOCK, 0, params.size)
-        if self.steps % FLUSH_EVERY == 0:
-            self._flush_subnormals()
 
     def _update_range(self, params: np.ndarray, grads: np.ndarray, keep: np.ndarray | None,
                       size: int, start: int, stop: int) -> None:

@@ -285,35 +285,32 @@ def test_presets_refuses_unknown_names():
 STEP_COST_SCRIPT = ROOT / "benchmarks" / "step_cost.py"
 
 
+def _step_cost(*args: str) -> tuple[list[str], list[dict]]:
+    """``benchmarks/step_cost.py ARGS --epochs 1``: its lines and its JSON records."""
+    result = subprocess.run([sys.executable, str(STEP_COST_SCRIPT), *args, "--epochs", "1"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    return lines, [json.loads(line) for line in lines if line.startswith("{")]
+
+
 def test_step_cost_against_a_commit_times_both_in_one_process():
     # The tree against its last commit (a name that is no Python identifier): both
     # timed in one process (never a pass/fail on speed: only that both ran).
-    result = subprocess.run(
-        [sys.executable, str(STEP_COST_SCRIPT), "--networks", "playground,b", "--rounds", "2",
-         "--epochs", "1", "--against", "HEAD~0"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    lines, records = _step_cost("--networks", "playground,b", "--rounds", "2",
+                                "--against", "HEAD~0")
     assert [r["network"] for r in records] == ["playground", "b"]
     for r in records:
         assert r["record"] == "step-cost" and r["against"] == "HEAD~0" and r["rounds"] == 2
         assert r["us_per_step"] > 0 and r["other_us_per_step"] > 0
         assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"]
-    assert "HEAD~0 us/step" in result.stdout.splitlines()[0]
+    assert "HEAD~0 us/step" in lines[0]
 
 
 def test_step_cost_against_numpy_times_this_trees_two_update_paths():
-    from steepest import _kernels
-
-    result = subprocess.run(
-        [sys.executable, str(STEP_COST_SCRIPT), "--networks", "c", "--rounds", "1",
-         "--epochs", "1", "--against", "numpy"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines, (record,) = _step_cost("--networks", "c", "--rounds", "1", "--against", "numpy")
     assert lines[0] == f"this tree's update path: {_kernels.path()}"
     assert "numpy us/step" in lines[1]
-    (record,) = [json.loads(line) for line in lines if line.startswith("{")]
     assert record["network"] == "c" and record["against"] == "numpy"
     assert record["us_per_step"] > 0 and record["other_us_per_step"] > 0
 
