@@ -1,12 +1,17 @@
-"""The fused numba kernels of the optimisers' updates: the same numbers as the NumPy
-updates bit for bit, chosen by STEEPEST_KERNELS or ``_kernels.use``, and left out
-for an update rule of one's own."""
+"""The compiled kernels of the optimisers' updates (steepest._fused): the same
+numbers as the NumPy updates bit for bit, chosen by STEEPEST_KERNELS or
+``_kernels.use``, left out for an update rule of one's own, and built wherever a
+C compiler was at hand."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +23,8 @@ from steepest.network import _all_finite
 from steepest.optimizers import Momentum, get_optimizer
 
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
-needs_numba = pytest.mark.skipif(not _kernels._import_numba(),
-                                 reason="the fused kernels need numba (steepest[fast])")
+needs_kernels = pytest.mark.skipif(not _kernels.built(), reason="the compiled kernels were "
+                                   "not built (steepest was installed without a C compiler)")
 
 
 @pytest.fixture(autouse=True)
@@ -48,12 +53,12 @@ def _updates(path, name, dtype, keep, steps=5, n=10_007):
     return params, optimizer.state, kept
 
 
-@needs_numba
+@needs_kernels
 @pytest.mark.parametrize("keep", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_each_kernel_gives_the_numpy_update_bit_for_bit(name, dtype, keep):
-    params, state, kept = _updates("numba", name, dtype, keep)
+    params, state, kept = _updates("compiled", name, dtype, keep)
     ref_params, ref_state, ref_kept = _updates("numpy", name, dtype, keep)
     assert params.dtype == dtype
     assert np.array_equal(params, ref_params)
@@ -64,29 +69,29 @@ def test_each_kernel_gives_the_numpy_update_bit_for_bit(name, dtype, keep):
         assert not np.isnan(kept[-1]).any()
 
 
-@needs_numba
+@needs_kernels
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_fit_trains_to_the_same_weights_on_either_path(name):
     rng = np.random.default_rng(0)
     X = rng.random((300, 40), dtype=np.float32)
     y = rng.integers(0, 5, 300)
     weights = {}
-    for path in ("numpy", "numba"):
+    for path in ("numpy", "compiled"):
         _kernels.use(path)
         net = steepest.Network([40, 64, 5], activation="relu", loss="cross_entropy", seed=2,
                                dropout=0.1)
         history = net.fit(X, y, epochs=3, batch_size=32, optimizer=name, learning_rate=0.01,
                           l2=1e-4, schedule="cosine")
         weights[path] = (net.params.copy(), history["loss"])
-    assert np.array_equal(weights["numpy"][0], weights["numba"][0])
-    assert weights["numpy"][1] == weights["numba"][1]
-    assert weights["numba"][1][-1] < weights["numba"][1][0]  # it learned
+    assert np.array_equal(weights["numpy"][0], weights["compiled"][0])
+    assert weights["numpy"][1] == weights["compiled"][1]
+    assert weights["compiled"][1][-1] < weights["compiled"][1][0]  # it learned
 
 
-@needs_numba
+@needs_kernels
 def test_the_kernels_need_no_scratch_space_the_numpy_update_does():
     params, grads = np.ones(5000, dtype=np.float32), np.ones(5000, dtype=np.float32)
-    _kernels.use("numba")
+    _kernels.use("compiled")
     fused = get_optimizer("adam", 0.01)
     fused.update(params, grads)
     assert fused.scratch is None  # no full-size temporary beside the weights
@@ -95,14 +100,23 @@ def test_the_kernels_need_no_scratch_space_the_numpy_update_does():
     assert fused.scratch.shape == params.shape
 
 
-@needs_numba
-def test_path_names_the_kernels_or_numpy():
-    _kernels.use("numba")
-    import numba
+@needs_kernels
+def test_path_names_the_kernels_and_their_compiler_or_numpy():
+    from steepest import _fused
 
-    assert _kernels.active() and _kernels.path() == f"numba {numba.__version__}"
+    _kernels.use("compiled")
+    assert _kernels.active() and _kernels.path() == f"compiled ({_fused.COMPILER})"
+    assert re.fullmatch(r"(gcc|clang) \d+\.\d+.*|C", _fused.COMPILER)
     _kernels.use("numpy")
     assert not _kernels.active() and _kernels.path() == "numpy"
+
+
+def test_the_kernels_are_built_wherever_a_c_compiler_was_at_hand():
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    if not (shutil.which("gcc") or shutil.which("cc")) or not headers.exists():
+        pytest.skip("no C compiler or no Python headers here: the kernels cannot be built")
+    assert _kernels.built(), ("steepest._fused is missing although a C compiler is here: "
+                              "reinstall steepest (pip install -e .) to build it")
 
 
 def test_an_update_rule_of_ones_own_takes_numpy_path_even_beside_a_kernel():
@@ -124,18 +138,20 @@ def test_an_update_rule_of_ones_own_takes_numpy_path_even_beside_a_kernel():
     assert sum(calls) == 1000 and np.allclose(params, 0.9)
 
 
-def test_without_numba_the_updates_take_numpy_path(monkeypatch):
-    monkeypatch.setattr(_kernels, "_numba", False)  # as if numba were not installed
+def test_without_the_kernels_the_updates_take_numpy_path(monkeypatch):
+    monkeypatch.setattr(_kernels, "_module", False)  # as if built without a C compiler
     assert _kernels.path() == "numpy" and not _kernels.active()
-    with pytest.raises(ConfigError, match=r'need numba: pip install "steepest\[fast\]"'):
-        _kernels.use("numba")
+    with pytest.raises(ConfigError, match="the compiled kernels were not built: steepest was "
+                       "installed without a C compiler; install gcc"):
+        _kernels.use("compiled")
     params = np.ones(100, dtype=np.float32)
     get_optimizer("momentum", 0.5).update(params, np.ones(100, dtype=np.float32))
     assert np.all(params == 0.5)
 
 
 def test_a_bad_choice_is_refused_with_the_choices():
-    with pytest.raises(ConfigError, match="kernels must be one of auto, numba, numpy, got 'fast'"):
+    with pytest.raises(ConfigError,
+                       match="kernels must be one of auto, compiled, numpy, got 'fast'"):
         _kernels.use("fast")
 
 
@@ -148,15 +164,18 @@ def _path_with(value: str) -> subprocess.CompletedProcess:
 def test_steepest_kernels_in_the_environment_chooses_the_path():
     numpy_path = _path_with("numpy")
     assert (numpy_path.returncode, numpy_path.stdout) == (0, "numpy\n")
+    if _kernels.built():
+        compiled = _path_with("compiled")
+        assert compiled.returncode == 0 and compiled.stdout.startswith("compiled (")
     bad = _path_with("fast")
     assert bad.returncode == 1
-    assert "STEEPEST_KERNELS must be one of auto, numba, numpy, got 'fast'" in bad.stderr
+    assert "STEEPEST_KERNELS must be one of auto, compiled, numpy, got 'fast'" in bad.stderr
 
 
-@needs_numba
+@needs_kernels
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_finiteness_kernel_finds_a_nan_or_infinity_anywhere(dtype):
-    _kernels.use("numba")
+    _kernels.use("compiled")
     values = np.ones(100_003, dtype=dtype)
     assert _all_finite(values) is True
     for bad in (np.nan, np.inf, -np.inf):
@@ -168,21 +187,50 @@ def test_the_finiteness_kernel_finds_a_nan_or_infinity_anywhere(dtype):
     assert _all_finite(values) is True
 
 
-@needs_numba
-def test_without_a_place_for_numbas_cache_the_kernels_compile_each_time(monkeypatch):
-    import numba
+@needs_kernels
+@pytest.mark.parametrize(("arrays", "message"), [
+    ((np.ones(4, np.float32), np.ones(4, np.float64), np.ones(4, np.float32)),
+     "sgd takes float32 or float64 arrays, all of one precision and size; argument 1 differs"),
+    ((np.ones(4, np.float32), np.ones(3, np.float32), np.ones(4, np.float32)),
+     "argument 1 differs"),
+    ((np.ones(4, np.int32), np.ones(4, np.int32), np.ones(4, np.int32)), "argument 0 differs"),
+    ((np.ones(8, np.float32)[::2], np.ones(4, np.float32), np.ones(4, np.float32)),
+     "not C-contiguous"),
+])
+def test_the_kernels_refuse_arrays_they_cannot_update(arrays, message):
+    from steepest import _fused
 
-    njit, asked = numba.njit, []
+    with pytest.raises((TypeError, ValueError), match=message):
+        _fused.sgd(*arrays, False, 0.1)
 
-    def no_cache_place(*args, cache=False, **options):
-        asked.append(cache)
-        if cache:
-            raise RuntimeError("cannot cache function '_sgd': no locator available for file")
-        return njit(*args, **options)
 
-    monkeypatch.setattr(numba, "njit", no_cache_place)
-    monkeypatch.setattr(_kernels, "_compiled", {})
-    _kernels.use("numba")
-    params = np.ones(10, dtype=np.float32)
-    get_optimizer("sgd", 0.5).update(params, np.ones(10, dtype=np.float32))
-    assert asked == [True, False] and np.all(params == 0.5)
+@needs_kernels
+def test_the_kernels_refuse_read_only_weights_and_wrong_arguments():
+    from steepest import _fused
+
+    params, grads = np.ones(4, np.float32), np.ones(4, np.float32)
+    params.flags.writeable = False
+    with pytest.raises(ValueError, match="buffer source array is read-only"):
+        _fused.sgd(params, grads, params, False, 0.1)
+    grads.flags.writeable = False  # gradients are only read: fine read-only
+    weights = np.ones(4, np.float32)
+    _fused.sgd(weights, grads, weights, False, 0.5)
+    assert np.all(weights == 0.5)
+    with pytest.raises(TypeError, match="sgd takes 5 arguments, got 4"):
+        _fused.sgd(weights, grads, weights, False)
+    with pytest.raises(TypeError, match="must be real number, not str"):
+        _fused.sgd(weights, grads, weights, False, "0.1")
+    with pytest.raises(TypeError, match="all_finite takes a float32 or float64 array"):
+        _fused.all_finite(np.ones(3, np.int64))
+
+
+@needs_kernels
+def test_a_scalar_is_rounded_to_the_arrays_precision_as_numpy_rounds_it():
+    from steepest import _fused
+
+    lr = 0.1 + 1e-9  # not a float32 number: float32 rounds it
+    for dtype in (np.float32, np.float64):
+        params, grads = np.full(9, 3.0, dtype), np.full(9, 7.0, dtype)
+        expected = params - grads * lr  # NumPy's rounding of a Python number
+        _fused.sgd(params, grads, params, False, lr)
+        assert params.dtype == dtype and np.array_equal(params, expected)

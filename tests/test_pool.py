@@ -19,7 +19,7 @@ from steepest.optimizers import UPDATE_BLOCK, Optimizer, get_optimizer
 #: Large enough for two threads (the pool leaves smaller arrays to one).
 N = 3 * _pool.MIN_PART + 1234
 
-# The pool splits the NumPy updates; the numba kernels run on the calling thread.
+# The pool splits the NumPy updates; the compiled kernels run on the calling thread.
 pytestmark = pytest.mark.usefixtures("numpy_updates")
 
 

@@ -8,8 +8,9 @@ depend on which thread computed it, so results are the same bit for bit at any
 number of threads; the pool only ever runs such work (reductions stay on the
 calling thread, in one piece).
 
-With numba installed the updates and the finiteness check run as compiled loops
-instead (:mod:`steepest._kernels`), on the calling thread, and the pool is not used.
+With the compiled kernels built the updates and the finiteness check run as
+compiled loops instead (:mod:`steepest._kernels`), on the calling thread, and the
+pool is not used.
 
 The pool has one thread, the caller's, unless ``STEEPEST_THREADS`` or
 :func:`set_threads` asks for more (``steepest.callbacks.limit_threads``). It pays

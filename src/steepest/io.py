@@ -55,9 +55,10 @@ class TrainingState:
       ``{"name": class name, "state": {...}}``; a state may hold arrays.
     - ``blas_threads``: the BLAS threads the run used (None: unknown): a run
       repeats bit for bit only at the same count.
-    - ``update``: which path the optimiser's updates took, ``"numba 0.68.1"``
-      (the fused kernels of :mod:`steepest._kernels`) or ``"numpy"`` (None:
-      unknown, a file from before it was noted). Both give the same numbers.
+    - ``update``: which path the optimiser's updates took, ``"compiled (gcc
+      12.2.0)"`` (the fused kernels of :mod:`steepest._kernels`, and their
+      compiler), ``"numpy"``, or None (unknown: a file from before it was noted).
+      All give the same numbers.
     - ``stopped``: a callback ended the run early.
     """
 

@@ -18,8 +18,8 @@ The update rules (``g`` the gradient, ``lr`` the current learning rate):
 A schedule scales the base learning rate by epoch (``constant``, ``step``,
 ``exponential``, ``cosine``); the fit loop tells the optimiser the epoch.
 
-Each rule is written once in NumPy (``_apply``), the reference. With numba
-installed (``pip install "steepest[fast]"``) the built-in optimisers run the same
+Each rule is written once in NumPy (``_apply``), the reference. Where steepest
+was installed with a C compiler at hand, the built-in optimisers run the same
 arithmetic as one compiled loop instead (``_fused``, :mod:`steepest._kernels`),
 with the same results bit for bit; ``STEEPEST_KERNELS=numpy`` keeps NumPy's.
 """
@@ -337,7 +337,7 @@ class SGD(Optimizer):
         params -= tmp
 
     def _fused(self, params, grads, keep, copy) -> None:
-        _kernels.run("sgd", params, grads, keep, copy, params.dtype.type(self.lr))
+        _kernels.run("sgd", params, grads, keep, copy, self.lr)
 
 
 class Momentum(SGD):
@@ -363,9 +363,8 @@ class Momentum(SGD):
         params -= tmp
 
     def _fused(self, params, grads, keep, copy) -> None:
-        t = params.dtype.type
         _kernels.run("momentum", params, grads, self.state["velocity"], keep, copy,
-                     t(self.momentum), t(self.lr))
+                     self.momentum, self.lr)
 
 
 class Nesterov(Momentum):
@@ -383,9 +382,8 @@ class Nesterov(Momentum):
         params -= tmp
 
     def _fused(self, params, grads, keep, copy) -> None:
-        t = params.dtype.type
         _kernels.run("nesterov", params, grads, self.state["velocity"], keep, copy,
-                     t(self.momentum), t(self.lr))
+                     self.momentum, self.lr)
 
 
 class RMSprop(Optimizer):
@@ -419,9 +417,8 @@ class RMSprop(Optimizer):
         params -= tmp
 
     def _fused(self, params, grads, keep, copy) -> None:
-        t = params.dtype.type
         _kernels.run("rmsprop", params, grads, self.state["square_avg"], keep, copy,
-                     t(self.rho), t(1.0 - self.rho), t(self.eps), t(self.lr))
+                     self.rho, 1.0 - self.rho, self.eps, self.lr)
 
 
 class Adam(Optimizer):
@@ -478,11 +475,9 @@ class Adam(Optimizer):
         return self.eps * root_c2, self.lr * root_c2 / (1.0 - self.beta1**self.steps)
 
     def _fused(self, params, grads, keep, copy) -> None:
-        t = params.dtype.type
         eps, step = self._corrected()
         _kernels.run("adam", params, grads, self.state["m"], self.state["v"], keep, copy,
-                     t(self.beta1), t(1.0 - self.beta1), t(self.beta2), t(1.0 - self.beta2),
-                     t(eps), t(step))
+                     self.beta1, 1.0 - self.beta1, self.beta2, 1.0 - self.beta2, eps, step)
 
 
 #: Every optimiser by name; :func:`register` adds your own.
@@ -527,7 +522,7 @@ def register(cls: type, *, replace: bool = False) -> type:
     touches the slices it is given, so that several threads may update disjoint
     blocks at once (a subclass of a built-in optimiser inherits True). Its update
     runs in NumPy: a subclass of a built-in optimiser that writes its own
-    ``_apply`` leaves the parent's numba kernel (``_fused``) behind. A schedule
+    ``_apply`` leaves the parent's compiled kernel (``_fused``) behind. A schedule
     implements ``factor(epoch)``. Works as a class decorator."""
     registry = SCHEDULES if isinstance(cls, type) and issubclass(cls, Schedule) else OPTIMIZERS
     return registry.register(cls, replace=replace)

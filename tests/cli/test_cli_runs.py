@@ -170,7 +170,7 @@ def test_info_says_which_epochs_weights_a_file_holds_and_how_it_resumes(tmp_path
             f"epoch {best} to 30\n") in model
     assert "epochs trained: 30\n" in model
     update = steepest._kernels.path()
-    assert f"optimizer update: {'NumPy' if update == 'numpy' else f'fused kernels ({update})'}\n" \
+    assert f"optimizer update: {'NumPy' if update == 'numpy' else f'fused kernels, {update}'}\n" \
         in model
     checkpoint = run_ok("info", "ck.npz", cwd=tmp_path).stdout
     found = re.search(r"weights: epoch 30 of 30, the last trained \(the best validation loss "

@@ -50,8 +50,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def describe_update(path: str) -> str:
-    """``"numba 0.68.1"`` -> ``"fused kernels (numba 0.68.1)"``; NumPy's path as it is."""
-    return "NumPy" if path == "numpy" else f"fused kernels ({path})"
+    """``"compiled (gcc 12.2.0)"`` -> ``"fused kernels, compiled (gcc 12.2.0)"``;
+    ``"numpy"`` -> ``"NumPy"``."""
+    return "NumPy" if path == "numpy" else f"fused kernels, {path}"
 
 
 def weights_line(net: Network, state: TrainingState | None) -> str:

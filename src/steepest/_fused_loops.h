@@ -1,0 +1,82 @@
+/* The loops of steepest._fused, written once and included twice by _fused.c: with
+   REAL = float (NAME(x) = x_f32) and REAL = double (NAME(x) = x_f64). Each is the
+   NumPy update of steepest/optimizers.py in one pass, with the same operations in
+   the same order and precision, so the numbers are the same bit for bit. `keep`,
+   when not NULL, receives the parameters as they were before the update. */
+
+static CLONES void NAME(sgd)(REAL *restrict params, const REAL *restrict grads,
+                             REAL *restrict keep, Py_ssize_t size, REAL lr)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (keep) keep[i] = params[i];
+        params[i] -= grads[i] * lr;
+    }
+}
+
+static CLONES void NAME(momentum)(REAL *restrict params, const REAL *restrict grads,
+                                  REAL *restrict velocity, REAL *restrict keep,
+                                  Py_ssize_t size, REAL mu, REAL lr)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (keep) keep[i] = params[i];
+        REAL v = velocity[i] * mu + grads[i];
+        velocity[i] = v;
+        params[i] -= v * lr;
+    }
+}
+
+static CLONES void NAME(nesterov)(REAL *restrict params, const REAL *restrict grads,
+                                  REAL *restrict velocity, REAL *restrict keep,
+                                  Py_ssize_t size, REAL mu, REAL lr)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (keep) keep[i] = params[i];
+        REAL g = grads[i];
+        REAL v = velocity[i] * mu + g;
+        velocity[i] = v;
+        params[i] -= (v * mu + g) * lr;
+    }
+}
+
+static CLONES void NAME(rmsprop)(REAL *restrict params, const REAL *restrict grads,
+                                 REAL *restrict square_avg, REAL *restrict keep,
+                                 Py_ssize_t size, REAL rho, REAL one_minus_rho, REAL eps,
+                                 REAL lr)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (keep) keep[i] = params[i];
+        REAL g = grads[i];
+        REAL s = square_avg[i] * rho + (g * g) * one_minus_rho;
+        square_avg[i] = s;
+        params[i] -= (g / (SQRT(s) + eps)) * lr;
+    }
+}
+
+static CLONES void NAME(adam)(REAL *restrict params, const REAL *restrict grads,
+                              REAL *restrict m, REAL *restrict v, REAL *restrict keep,
+                              Py_ssize_t size, REAL beta1, REAL one_minus_beta1, REAL beta2,
+                              REAL one_minus_beta2, REAL eps, REAL step)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (keep) keep[i] = params[i];
+        REAL g = grads[i];
+        REAL mi = m[i] * beta1 + g * one_minus_beta1;
+        REAL vi = v[i] * beta2 + (g * g) * one_minus_beta2;
+        m[i] = mi;
+        v[i] = vi;
+        params[i] -= (mi / (SQRT(vi) + eps)) * step;
+    }
+}
+
+/* x - x is 0 for every finite x and NaN otherwise. An or over the whole array, not a
+   loop that stops at the first bad value: that one could not use the vector
+   instructions, and finite is the rule. */
+static CLONES int NAME(all_finite)(const REAL *restrict values, Py_ssize_t size)
+{
+    int bad = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        REAL x = values[i];
+        bad |= (x - x) != 0;
+    }
+    return !bad;
+}
