@@ -184,7 +184,7 @@ def _steepest(cfg, X, y, Xt, yt, args):
     import steepest
     from steepest import _kernels
 
-    # "update": the optimiser's path, the fused numba kernels or NumPy's passes.
+    # "update": the optimiser's path, the compiled kernels or NumPy's passes.
     return epoch, accuracy, {"version": steepest.__version__, "init": net.init,
                              "update": _kernels.path()}
 
@@ -398,7 +398,7 @@ def _blas(cfg, X, y, Xt, yt, args):
 
 def _steepest_numpy(cfg, X, y, Xt, yt, args):
     """steepest with the optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``): the
-    path without the fused numba kernels, for their before and after."""
+    path without the compiled kernels, for their before and after."""
     from steepest import _kernels
 
     _kernels.use("numpy")
@@ -646,8 +646,8 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
     paths = sorted({r["info"]["update"] for per in results.values() for r in per.values()
                     if "update" in r.get("info", {})})
     if paths:
-        named = ["NumPy's passes" if p == "numpy" else f"the fused kernels ({p})" for p in paths]
-        print(f"steepest's optimiser update: {', '.join(named)}")
+        named = ["NumPy's passes" if p == "numpy" else f"the fused kernels, {p}" for p in paths]
+        print(f"steepest's optimiser update: {'; '.join(named)}")
     print()
     print(line(header))
     print("  ".join("-" * w for w in widths))

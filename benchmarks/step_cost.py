@@ -12,7 +12,7 @@ other commit's ``src/steepest`` is copied out of git (``git archive``) and
 imported under another name, and the two are timed in turn, round after round;
 each round's ratio is this tree's time over the other's, and the median ratio is
 the figure to quote. ``--against numpy`` times this tree twice instead: as it runs
-by default (the fused numba kernels, when numba is installed) and with the
+by default (the compiled kernels, when they were built) and with the
 optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``).
 
 Each round trains a new network with ``fit`` on random data (the same rows for
@@ -36,6 +36,7 @@ import argparse
 import importlib
 import io
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,9 +95,27 @@ def import_commit(commit: str, into: Path):
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
-    (into / "src" / "steepest").rename(into / "steepest_other")
+    other = into / "steepest_other"
+    (into / "src" / "steepest").rename(other)
+    _share_compiled_kernels(other)
     sys.path.insert(0, str(into))
     return importlib.import_module("steepest_other")
+
+
+def _share_compiled_kernels(other: Path) -> None:
+    """git holds the kernels' C source, not the module built from it: give the other
+    tree this tree's build when their sources are the same, else say that it runs
+    NumPy's updates."""
+    here = ROOT / "src" / "steepest"
+    sources = ("_fused.c", "_fused_loops.h")
+    if not (other / sources[0]).exists():
+        return  # a commit from before the compiled kernels
+    built = sorted(here.glob("_fused.*.so")) + sorted(here.glob("_fused.*.pyd"))
+    if built and all((here / f).read_bytes() == (other / f).read_bytes() for f in sources):
+        shutil.copy2(built[0], other / built[0].name)
+    else:
+        print("note: the other commit's compiled kernels differ from this tree's build (or "
+              "none is built here): it runs NumPy's updates", file=sys.stderr)
 
 
 def main() -> None:

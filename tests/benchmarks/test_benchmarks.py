@@ -143,7 +143,7 @@ def test_smoke_runs_every_setup_and_system(smoke):
         assert "PyTorch on setup b: 1 epoch(s) per run only (--slow-epochs)" in table
     assert "NOT comparable" in table  # smoke workers overlap: it says so
     path = _kernels.path()
-    assert (f"steepest's optimiser update: the fused kernels ({path}), NumPy's passes"
+    assert (f"steepest's optimiser update: the fused kernels, {path}; NumPy's passes"
             if path != "numpy" else "steepest's optimiser update: NumPy's passes") in table
     for label in ("steepest peak RSS: setup a", "steepest, NumPy updates peak RSS: setup a"):
         assert label in table

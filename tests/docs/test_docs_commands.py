@@ -34,8 +34,6 @@ PARSED_ONLY = {
     ("docs/explanation/speed.md", "pip install -r benchmarks/requirements.txt"):
         "installs PyTorch and runs the benchmarks on MNIST (minutes); "
         "tests/test_benchmarks.py runs compare.py --smoke",
-    ("docs/explanation/speed.md", 'pip install "steepest[fast]"'):
-        "installs numba; tests/test_kernels.py checks the kernels it brings",
     ("docs/tutorial/index.md", 'pip install -e ".[cli,plots]"'): "installs the package",
     ("docs/how-to/command-line.md", 'pip install -e ".[cli]"\n'): "installs the package",
     ("docs/how-to/notebooks.md", "jupyter lab notebooks/"):
