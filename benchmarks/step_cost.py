@@ -4,20 +4,23 @@
     python benchmarks/step_cost.py --against 3feb65d     # A/B with a commit, in one process
     python benchmarks/step_cost.py --against numpy       # the fused kernels against NumPy's updates
     python benchmarks/step_cost.py --networks playground,b --rounds 20
+    python benchmarks/step_cost.py --networks a,c --threads 2 --against HEAD~1
 
 A step's cost at small batches is mostly NumPy's per-call cost and Python's, so it
 moves with the machine's speed from one second to the next (on this project's
 2-core machine by a third). A comparison is therefore made in one process: the
 other commit's ``src/steepest`` is copied out of git (``git archive``) and
-imported under another name, and the two are timed in turn, round after round;
-each round's ratio is this tree's time over the other's, and the median ratio is
-the figure to quote. ``--against numpy`` times this tree twice instead: as it runs
-by default (the compiled kernels, when they were built) and with the
-optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``).
+imported under another name (with its compiled kernels built from its own C
+source and compiler flags, as ``pip install`` builds them), and the two are timed
+in turn, round after round; each round's ratio is this tree's time over the
+other's, and the median ratio is the figure to quote. ``--against numpy`` times
+this tree twice instead: as it runs by default (the compiled kernels, when they
+were built) and with the optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``).
 
 Each round trains a new network with ``fit`` on random data (the same rows for
 both) for ``--epochs`` epochs after a warm-up epoch, at one BLAS thread, and
-takes the CPU time of this thread per step. The networks:
+takes the CPU time of this thread per step; with ``--threads 2`` (as
+``compare.py`` trains) it takes the wall time instead. The networks:
 
 - ``playground``: the playground's benchmark, 2-8-8-8-8-8-8-2 tanh, softmax
   cross-entropy, plain SGD, batch 10 (250 rows);
@@ -36,13 +39,13 @@ import argparse
 import importlib
 import io
 import json
-import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +63,9 @@ NETWORKS: dict[str, tuple] = {
 }
 #: ``--against`` this: this tree with NumPy's updates, not another commit.
 NUMPY = "numpy"
+#: What a step's time is: this thread's CPU time at one BLAS thread (the least
+#: noisy); wall time with ``--threads`` above 1, as the other threads work too.
+clock = time.thread_time
 
 
 def step_microseconds(steepest, name: str, epochs: int, kernels: str | None = None) -> float:
@@ -82,40 +88,48 @@ def _step_microseconds(steepest, name: str, epochs: int) -> float:
     net = steepest.Network(sizes, activation=hidden, output_activation=output, loss=loss,
                            seed=0)
     net.fit(X, y, epochs=1, batch_size=batch, optimizer=optimizer, learning_rate=0.01)
-    started = time.thread_time()
+    started = clock()
     net.fit(X, y, epochs=epochs, batch_size=batch)
     steps = epochs * -(-rows // batch)
-    return (time.thread_time() - started) / steps * 1e6
+    return (clock() - started) / steps * 1e6
 
 
 def import_commit(commit: str, into: Path):
     """``src/steepest`` of ``commit`` (any name git knows), imported as the module
-    ``steepest_other``."""
+    ``steepest_other``, with its compiled kernels built from its own C source."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src/steepest"],
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     other = into / "steepest_other"
     (into / "src" / "steepest").rename(other)
-    _share_compiled_kernels(other)
+    _build_compiled_kernels(commit, other, into / "build")
     sys.path.insert(0, str(into))
     return importlib.import_module("steepest_other")
 
 
-def _share_compiled_kernels(other: Path) -> None:
-    """git holds the kernels' C source, not the module built from it: give the other
-    tree this tree's build when their sources are the same, else say that it runs
-    NumPy's updates."""
-    here = ROOT / "src" / "steepest"
-    sources = ("_fused.c", "_fused_loops.h")
-    if not (other / sources[0]).exists():
+def _build_compiled_kernels(commit: str, other: Path, scratch: Path) -> None:
+    """git holds the kernels' C source, not the module built from it: build the other
+    commit's, with the compiler flags of its own ``pyproject.toml``, as ``pip
+    install`` would (else say that it runs NumPy's updates)."""
+    if not (other / "_fused.c").exists():
         return  # a commit from before the compiled kernels
-    built = sorted(here.glob("_fused.*.so")) + sorted(here.glob("_fused.*.pyd"))
-    if built and all((here / f).read_bytes() == (other / f).read_bytes() for f in sources):
-        shutil.copy2(built[0], other / built[0].name)
-    else:
-        print("note: the other commit's compiled kernels differ from this tree's build (or "
-              "none is built here): it runs NumPy's updates", file=sys.stderr)
+    project = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:pyproject.toml"],
+                             capture_output=True, text=True, check=True).stdout
+    (spec,) = tomllib.loads(project)["tool"]["setuptools"]["ext-modules"]
+    try:
+        from setuptools import Distribution, Extension
+        from setuptools.command.build_ext import build_ext
+
+        extension = Extension("steepest_other._fused", sources=[str(other / "_fused.c")],
+                              extra_compile_args=spec.get("extra-compile-args", []))
+        command = build_ext(Distribution({"ext_modules": [extension]}))
+        command.build_lib, command.build_temp = str(other.parent), str(scratch)
+        command.ensure_finalized()
+        command.run()
+    except Exception as exc:  # no setuptools, no compiler, or a source that does not build
+        print(f"note: the other commit's compiled kernels could not be built ({exc}): it "
+              "runs NumPy's updates", file=sys.stderr)
 
 
 def main() -> None:
@@ -127,6 +141,8 @@ def main() -> None:
                              "'numpy': this tree with the optimisers' NumPy updates")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads (default 1); above 1 a step's time is wall time")
     args = parser.parse_args()
     names = args.networks.split(",")
     unknown = sorted(set(names) - set(NETWORKS))
@@ -137,12 +153,19 @@ def main() -> None:
 
     import steepest
 
-    with tempfile.TemporaryDirectory() as folder, threadpool_limits(1, user_api="blas"):
+    global clock
+    if args.threads > 1:
+        clock = time.perf_counter
+    with (tempfile.TemporaryDirectory() as folder,
+          threadpool_limits(args.threads, user_api="blas")):
         other = (steepest if args.against == NUMPY else
                  import_commit(args.against, Path(folder)) if args.against else None)
         records = [measure(steepest, other, name, args) for name in names]
     if args.against == NUMPY:
         print(f"this tree's update path: {steepest._kernels.path()}")
+    elif other is not None and hasattr(other, "_kernels"):
+        print(f"update paths: this tree {steepest._kernels.path()}, {args.against} "
+              f"{other._kernels.path()}")
     head = f"{'network':<11} {'this tree us/step':>18}"
     print(head + (f" {args.against + ' us/step':>18} {'ratio (min-max)':>22}" if other else ""))
     for r in records:
@@ -153,7 +176,8 @@ def main() -> None:
         print(line)
     for r in records:
         print(json.dumps({"record": "step-cost", **r, "rounds": args.rounds,
-                          "epochs": args.epochs, "python": sys.version.split()[0]}))
+                          "epochs": args.epochs, "threads": args.threads,
+                          "python": sys.version.split()[0]}))
 
 
 def measure(steepest, other, name: str, args: argparse.Namespace) -> dict:

@@ -18,6 +18,7 @@ import pytest
 
 import steepest
 from steepest import _kernels
+from steepest.activations import get_activation
 from steepest.errors import ConfigError
 from steepest.network import _all_finite
 from steepest.optimizers import Momentum, get_optimizer
@@ -234,3 +235,144 @@ def test_a_scalar_is_rounded_to_the_arrays_precision_as_numpy_rounds_it():
         expected = params - grads * lr  # NumPy's rounding of a Python number
         _fused.sgd(params, grads, params, False, lr)
         assert params.dtype == dtype and np.array_equal(params, expected)
+
+
+def _awkward_values(dtype, n=10_007) -> np.ndarray:
+    """Random values with every special case among them: NaN of either sign and
+    another payload, infinities, signed zeros, the smallest subnormal."""
+    values = np.random.default_rng(5).standard_normal(n).astype(dtype)
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    odd_nan = np.array(np.nan, dtype).view(bits) | bits(1)  # a NaN with a payload
+    special = [np.nan, -np.nan, odd_nan.view(dtype), np.inf, -np.inf, 0.0, -0.0,
+               np.finfo(dtype).smallest_subnormal, -np.finfo(dtype).smallest_subnormal]
+    values[3 : 3 + len(special)] = special  # in the vector loop
+    values[-len(special):] = special  # and in its tail
+    return values
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    return values.view(np.uint32 if values.dtype == np.float32 else np.uint64)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_relu_kernels_give_numpys_numbers_bit_for_bit(dtype):
+    relu = get_activation("relu")
+    Z = _awkward_values(dtype).reshape(1, -1)
+    grads = _awkward_values(dtype)[::-1].reshape(1, -1).copy()  # specials meet specials
+    out = {}
+    for path in ("numpy", "compiled"):
+        _kernels.use(path)
+        with np.errstate(invalid="ignore"):  # inf * 0, on NumPy's path
+            out[path] = relu.forward(Z), relu.backward(Z, None, grads.copy())
+    for numpy_result, compiled_result in zip(out["numpy"], out["compiled"], strict=True):
+        assert compiled_result.dtype == dtype
+        assert np.array_equal(_bits(compiled_result), _bits(numpy_result))
+    forward, backward = out["compiled"]
+    assert np.signbit(forward[0, 3 + 6]) == np.False_  # max(-0.0, 0) is +0.0, as NumPy has it
+    assert np.isnan(forward[0, 3]) and np.all(forward[~np.isnan(forward)] >= 0)
+    assert np.all(backward[(Z <= 0) & np.isfinite(grads)] == 0)  # no gradient through 0
+    assert np.array_equal(backward[Z > 0], grads[Z > 0], equal_nan=True)
+
+
+@needs_kernels
+def test_relu_takes_numpys_path_for_arrays_the_kernels_do_not_take():
+    relu = get_activation("relu")
+    _kernels.use("compiled")
+    Z = np.random.default_rng(6).standard_normal((6, 8)).astype(np.float32)
+    for odd in (Z[:, ::2], Z.T, Z.astype(np.float16), np.arange(-3, 3)):
+        assert not _kernels.suits(odd)
+        assert np.array_equal(relu.forward(odd), np.maximum(odd, 0))
+    grads = np.ones((6, 8), np.float64)  # another precision than Z: NumPy's multiply
+    assert not _kernels.suits(grads, Z)
+    assert np.array_equal(relu.backward(Z, None, grads), (Z > 0).astype(np.float64))
+    _kernels.use("numpy")
+    assert not _kernels.suits(Z)
+
+
+@needs_kernels
+def test_the_relu_kernels_refuse_arrays_of_another_size_or_precision():
+    from steepest import _fused
+
+    with pytest.raises(TypeError, match="relu takes float32 or float64 arrays, all of one "
+                       "precision and size; argument 1 differs"):
+        _fused.relu(np.empty(4, np.float32), np.ones(5, np.float32))
+    with pytest.raises(TypeError, match="relu_backward takes float32 or float64 arrays"):
+        _fused.relu_backward(np.empty(4, np.float32), np.ones(4, np.float64))
+    with pytest.raises(TypeError, match="relu takes 2 arguments, got 3"):
+        _fused.relu(np.empty(4, np.float32), np.ones(4, np.float32), False)
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_update_kernel_says_whether_the_gradient_was_finite(name, dtype):
+    _kernels.use("compiled")
+    optimizer = get_optimizer(name, 0.1)
+    params, grads = np.ones(4099, dtype), np.full(4099, 0.5, dtype)
+    assert optimizer.checks_gradient
+    assert optimizer.update(params, grads) is True
+    for bad in (np.nan, np.inf, -np.inf):
+        for where in (0, 2050, 4098):  # the vector loop's first lane, a middle one, the tail
+            grads[where] = bad
+            assert optimizer.update(params, grads, np.empty_like(params)) is False
+            grads[where] = 0.5
+    _kernels.use("numpy")  # NumPy's update does not look: the step checks first
+    assert not optimizer.checks_gradient and optimizer.update(params, grads) is None
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_a_gradient_gone_bad_in_fit_is_undone_the_same_on_either_path(name, monkeypatch):
+    """In fit the compiled update checks the gradient as it reads it and the step is
+    undone from the fit loop's copy; the outcome must be NumPy's path's, bit for bit."""
+    rng = np.random.default_rng(7)
+    X, y = rng.random((64, 6), dtype=np.float32), rng.integers(0, 3, 64)
+    outcome = {}
+    for path in ("numpy", "compiled") if _kernels.built() else ("numpy",):
+        _kernels.use(path)
+        net = steepest.Network([6, 9, 3], activation="relu", loss="cross_entropy", seed=4,
+                               dtype="float32")
+        seen, backward = [], net.backward
+
+        def poisoned(*args, net=net, seen=seen, backward=backward, **kwargs):
+            seen.append(net.params.copy())  # the weights before this step
+            gradients = backward(*args, **kwargs)
+            if len(seen) == 5:
+                gradients.flat[[3, -2]] = [np.inf, np.nan]
+            return gradients
+
+        monkeypatch.setattr(net, "backward", poisoned)
+        with pytest.raises(steepest.errors.DivergenceError,
+                           match="at epoch 1, batch 5: the gradient became NaN or infinite"):
+            net.fit(X, y, epochs=3, batch_size=8, optimizer=name, learning_rate=0.05,
+                    clip_norm=1.0)
+        assert np.array_equal(net.params, seen[3])  # the step before the bad one undone too
+        outcome[path] = net.params.copy()
+    assert all(np.array_equal(p, outcome["numpy"]) for p in outcome.values())
+
+
+@needs_kernels
+def test_train_step_with_a_bad_gradient_changes_nothing_on_the_compiled_path(monkeypatch):
+    _kernels.use("compiled")
+    net = steepest.Network([4, 5, 2], activation="relu", loss="cross_entropy", seed=1)
+    X, y = np.random.default_rng(2).random((8, 4)), np.arange(8) % 2
+    backward = net.backward
+
+    def poisoned(*args, **kwargs):
+        gradients = backward(*args, **kwargs)
+        gradients.flat[0] = np.nan
+        return gradients
+
+    monkeypatch.setattr(net, "backward", poisoned)
+    before = net.params.copy()
+    step = net.train_step(X, y, "momentum", learning_rate=0.1)
+    assert step.skipped == "the gradient became NaN or infinite"
+    assert np.array_equal(net.params, before)
+    assert not net.optimizer.state  # no update was made: no moments started
+    # With an undo buffer (as fit steps) the kernel checks while updating: undone.
+    X32, Y = net._prepare(X, y)[:2]
+    undo = np.empty_like(net.params)
+    step = net._train_step(X32, Y, net.optimizer, keep=undo)
+    assert step.skipped == "the gradient became NaN or infinite"
+    assert np.array_equal(net.params, before) and np.array_equal(undo, before)
+    assert net.optimizer.state["velocity"][0] != net.optimizer.state["velocity"][0]  # made

@@ -1,12 +1,15 @@
-/* steepest._fused: the optimisers' updates and the gradient's finiteness check as
-   compiled loops, one pass over the weights each (see steepest/_kernels.py, which
+/* steepest._fused: the optimisers' updates, the gradient's finiteness check and the
+   ReLU's two passes as compiled loops, one pass over the arrays each (see steepest/_kernels.py, which
    calls them, and _fused_loops.h, which holds them).
 
    Built when steepest is installed, if a C compiler is at hand (the extension is
    optional: without it the NumPy updates run). Compiled with -ffp-contract=off, so
    no multiply and add become one fused instruction with one rounding, which would
-   change the numbers; and with -fno-tree-loop-distribute-patterns, so the copy into
-   `keep` stays inside the loop instead of becoming a separate memcpy pass. */
+   change the numbers; with -fno-tree-loop-distribute-patterns, so the copy into
+   `keep` stays inside the loop instead of becoming a separate memcpy pass; and with
+   -fno-trapping-math, so a loop that picks one of two computed values (the ReLU's
+   backward pass) does so with vector instructions instead of a branch for each
+   value: no floating-point trap is ever enabled here, and no number changes. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -39,8 +42,8 @@
 #define MAX_ARRAYS 5
 #define MAX_SCALARS 6
 
-/* One call's arguments: `n_arrays` arrays (the parameters first, the gradients
-   second, `keep` last), the flag `copy`, then `n_scalars` numbers. */
+/* One call's arguments: `n_arrays` arrays (the one written first, the one only read
+   second, `keep` last), the flag `copy` (for an update), then `n_scalars` numbers. */
 typedef struct {
     Py_buffer views[MAX_ARRAYS];
     int n_views;
@@ -67,15 +70,16 @@ static char precision_of(const Py_buffer *view)
     return format[0] && !format[1] ? format[0] : 0;
 }
 
-/* Take the arrays (C-contiguous, writable but for the gradients, all float32 or all
-   float64, all of one size) and the numbers. 0, or -1 with an exception set. */
+/* Take the arrays (C-contiguous, writable but for the second, all float32 or all
+   float64, all of one size), the flag `copy` when `with_copy` (an update: `keep` is
+   the last array), and the numbers. 0, or -1 with an exception set. */
 static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_t nargs,
-                int n_arrays, int n_scalars)
+                int n_arrays, int with_copy, int n_scalars)
 {
     call->n_views = 0;
-    if (nargs != n_arrays + 1 + n_scalars) {
+    if (nargs != n_arrays + with_copy + n_scalars) {
         PyErr_Format(PyExc_TypeError, "%s takes %d arguments, got %zd", kernel,
-                     n_arrays + 1 + n_scalars, nargs);
+                     n_arrays + with_copy + n_scalars, nargs);
         return -1;
     }
     for (int i = 0; i < n_arrays; i++) {
@@ -100,14 +104,14 @@ static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_
         }
         call->data[i] = view->buf;
     }
-    call->copy = PyObject_IsTrue(args[n_arrays]);
+    call->copy = with_copy ? PyObject_IsTrue(args[n_arrays]) : 0;
     for (int i = 0; i < n_scalars; i++)
-        call->scalars[i] = PyFloat_AsDouble(args[n_arrays + 1 + i]);
+        call->scalars[i] = PyFloat_AsDouble(args[n_arrays + with_copy + i]);
     if (call->copy < 0 || PyErr_Occurred()) {
         release(call);
         return -1;
     }
-    if (!call->copy)
+    if (with_copy && !call->copy)
         call->data[n_arrays - 1] = NULL; /* no copy into keep */
     return 0;
 }
@@ -117,38 +121,58 @@ static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_
 #define F(i) ((float)call.scalars[i])
 #define D(i) (call.scalars[i])
 
-#define KERNEL(name, n_arrays, n_scalars, call_f32, call_f64)                      \
+/* An update: takes its arrays and numbers, runs the loop of their precision without
+   the GIL, and returns whether the gradient held only finite numbers. */
+#define UPDATE(name, n_arrays, n_scalars, call_f32, call_f64)                       \
     static PyObject *name(PyObject *module, PyObject *const *args, Py_ssize_t nargs) \
     {                                                                              \
         Call call;                                                                 \
         void **a = call.data;                                                      \
-        if (take(&call, #name, args, nargs, n_arrays, n_scalars) < 0)              \
+        int finite;                                                                \
+        if (take(&call, #name, args, nargs, n_arrays, 1, n_scalars) < 0)           \
+            return NULL;                                                           \
+        Py_BEGIN_ALLOW_THREADS                                                     \
+        finite = call.precision == 'f' ? call_f32 : call_f64;                      \
+        Py_END_ALLOW_THREADS                                                       \
+        release(&call);                                                            \
+        return PyBool_FromLong(finite);                                            \
+    }
+
+UPDATE(sgd, 3, 1,
+       sgd_f32(a[0], a[1], a[2], call.size, F(0)),
+       sgd_f64(a[0], a[1], a[2], call.size, D(0)))
+UPDATE(momentum, 4, 2,
+       momentum_f32(a[0], a[1], a[2], a[3], call.size, F(0), F(1), 0),
+       momentum_f64(a[0], a[1], a[2], a[3], call.size, D(0), D(1), 0))
+UPDATE(nesterov, 4, 2,
+       momentum_f32(a[0], a[1], a[2], a[3], call.size, F(0), F(1), 1),
+       momentum_f64(a[0], a[1], a[2], a[3], call.size, D(0), D(1), 1))
+UPDATE(rmsprop, 4, 4,
+       rmsprop_f32(a[0], a[1], a[2], a[3], call.size, F(0), F(1), F(2), F(3)),
+       rmsprop_f64(a[0], a[1], a[2], a[3], call.size, D(0), D(1), D(2), D(3)))
+UPDATE(adam, 5, 6,
+       adam_f32(a[0], a[1], a[2], a[3], a[4], call.size, F(0), F(1), F(2), F(3), F(4), F(5)),
+       adam_f64(a[0], a[1], a[2], a[3], a[4], call.size, D(0), D(1), D(2), D(3), D(4), D(5)))
+
+/* An elementwise pass (the ReLU's): the first array written, the second read. */
+#define PASS(name)                                                                 \
+    static PyObject *name(PyObject *module, PyObject *const *args, Py_ssize_t nargs) \
+    {                                                                              \
+        Call call;                                                                 \
+        if (take(&call, #name, args, nargs, 2, 0, 0) < 0)                          \
             return NULL;                                                           \
         Py_BEGIN_ALLOW_THREADS                                                     \
         if (call.precision == 'f')                                                 \
-            call_f32;                                                              \
+            name##_f32(call.data[0], call.data[1], call.size);                     \
         else                                                                       \
-            call_f64;                                                              \
+            name##_f64(call.data[0], call.data[1], call.size);                     \
         Py_END_ALLOW_THREADS                                                       \
         release(&call);                                                            \
         Py_RETURN_NONE;                                                            \
     }
 
-KERNEL(sgd, 3, 1,
-       sgd_f32(a[0], a[1], a[2], call.size, F(0)),
-       sgd_f64(a[0], a[1], a[2], call.size, D(0)))
-KERNEL(momentum, 4, 2,
-       momentum_f32(a[0], a[1], a[2], a[3], call.size, F(0), F(1)),
-       momentum_f64(a[0], a[1], a[2], a[3], call.size, D(0), D(1)))
-KERNEL(nesterov, 4, 2,
-       nesterov_f32(a[0], a[1], a[2], a[3], call.size, F(0), F(1)),
-       nesterov_f64(a[0], a[1], a[2], a[3], call.size, D(0), D(1)))
-KERNEL(rmsprop, 4, 4,
-       rmsprop_f32(a[0], a[1], a[2], a[3], call.size, F(0), F(1), F(2), F(3)),
-       rmsprop_f64(a[0], a[1], a[2], a[3], call.size, D(0), D(1), D(2), D(3)))
-KERNEL(adam, 5, 6,
-       adam_f32(a[0], a[1], a[2], a[3], a[4], call.size, F(0), F(1), F(2), F(3), F(4), F(5)),
-       adam_f64(a[0], a[1], a[2], a[3], a[4], call.size, D(0), D(1), D(2), D(3), D(4), D(5)))
+PASS(relu)
+PASS(relu_backward)
 
 static PyObject *all_finite(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -178,19 +202,24 @@ static PyObject *all_finite(PyObject *module, PyObject *const *args, Py_ssize_t 
 #define METHOD(name, doc) {#name, (PyCFunction)(void (*)(void))name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
-    METHOD(sgd, "sgd(params, grads, keep, copy, lr)"),
-    METHOD(momentum, "momentum(params, grads, velocity, keep, copy, mu, lr)"),
-    METHOD(nesterov, "nesterov(params, grads, velocity, keep, copy, mu, lr)"),
-    METHOD(rmsprop, "rmsprop(params, grads, square_avg, keep, copy, rho, one_minus_rho, eps, lr)"),
+    METHOD(sgd, "sgd(params, grads, keep, copy, lr) -> bool: grads finite"),
+    METHOD(momentum, "momentum(params, grads, velocity, keep, copy, mu, lr) -> bool: grads "
+                     "finite"),
+    METHOD(nesterov, "nesterov(params, grads, velocity, keep, copy, mu, lr) -> bool: grads "
+                     "finite"),
+    METHOD(rmsprop, "rmsprop(params, grads, square_avg, keep, copy, rho, one_minus_rho, eps, "
+                    "lr) -> bool: grads finite"),
     METHOD(adam, "adam(params, grads, m, v, keep, copy, beta1, one_minus_beta1, beta2, "
-                 "one_minus_beta2, eps, step)"),
+                 "one_minus_beta2, eps, step) -> bool: grads finite"),
     METHOD(all_finite, "all_finite(values) -> bool: no NaN or infinity in values"),
+    METHOD(relu, "relu(out, z): out = max(z, 0), as np.maximum(z, 0)"),
+    METHOD(relu_backward, "relu_backward(grads, z): grads *= (z > 0), in place"),
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_fused",
-    "The optimisers' updates as compiled loops (see steepest._kernels).", 0, methods,
+    "The optimisers' updates and the ReLU as compiled loops (see steepest._kernels).", 0, methods,
     NULL, NULL, NULL, NULL,
 };
 

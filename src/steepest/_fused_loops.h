@@ -1,71 +1,78 @@
 /* The loops of steepest._fused, written once and included twice by _fused.c: with
-   REAL = float (NAME(x) = x_f32) and REAL = double (NAME(x) = x_f64). Each is the
-   NumPy update of steepest/optimizers.py in one pass, with the same operations in
-   the same order and precision, so the numbers are the same bit for bit. `keep`,
-   when not NULL, receives the parameters as they were before the update. */
+   REAL = float (NAME(x) = x_f32) and REAL = double (NAME(x) = x_f64). Each is a
+   NumPy computation of steepest in one pass (an update of optimizers.py, the
+   finiteness check, the ReLU of activations.py), with the same operations in the
+   same order and precision, so the numbers are the same bit for bit. `keep`, when
+   not NULL, receives the parameters as they were before the update. An update
+   returns whether the gradient held only finite numbers (x - x is 0 for a finite
+   x, NaN otherwise): the check comes free with the read, and the caller undoes
+   the update, from `keep`, when it did not. */
 
-static CLONES void NAME(sgd)(REAL *restrict params, const REAL *restrict grads,
+static CLONES int NAME(sgd)(REAL *restrict params, const REAL *restrict grads,
                              REAL *restrict keep, Py_ssize_t size, REAL lr)
 {
-    for (Py_ssize_t i = 0; i < size; i++) {
-        if (keep) keep[i] = params[i];
-        params[i] -= grads[i] * lr;
-    }
-}
-
-static CLONES void NAME(momentum)(REAL *restrict params, const REAL *restrict grads,
-                                  REAL *restrict velocity, REAL *restrict keep,
-                                  Py_ssize_t size, REAL mu, REAL lr)
-{
-    for (Py_ssize_t i = 0; i < size; i++) {
-        if (keep) keep[i] = params[i];
-        REAL v = velocity[i] * mu + grads[i];
-        velocity[i] = v;
-        params[i] -= v * lr;
-    }
-}
-
-static CLONES void NAME(nesterov)(REAL *restrict params, const REAL *restrict grads,
-                                  REAL *restrict velocity, REAL *restrict keep,
-                                  Py_ssize_t size, REAL mu, REAL lr)
-{
+    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
         REAL g = grads[i];
-        REAL v = velocity[i] * mu + g;
-        velocity[i] = v;
-        params[i] -= (v * mu + g) * lr;
+        bad |= (g - g) != 0;
+        params[i] -= g * lr;
     }
+    return !bad;
 }
 
-static CLONES void NAME(rmsprop)(REAL *restrict params, const REAL *restrict grads,
+/* Heavy-ball momentum, or Nesterov's (the step along v * mu + g instead of v): the
+   compiler makes the loop twice, one for each, outside the loop. */
+static CLONES int NAME(momentum)(REAL *restrict params, const REAL *restrict grads,
+                                  REAL *restrict velocity, REAL *restrict keep,
+                                  Py_ssize_t size, REAL mu, REAL lr, int nesterov)
+{
+    int bad = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (keep) keep[i] = params[i];
+        REAL g = grads[i];
+        bad |= (g - g) != 0;
+        REAL v = velocity[i] * mu + g;
+        velocity[i] = v;
+        params[i] -= (nesterov ? v * mu + g : v) * lr;
+    }
+    return !bad;
+}
+
+static CLONES int NAME(rmsprop)(REAL *restrict params, const REAL *restrict grads,
                                  REAL *restrict square_avg, REAL *restrict keep,
                                  Py_ssize_t size, REAL rho, REAL one_minus_rho, REAL eps,
                                  REAL lr)
 {
+    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
         REAL g = grads[i];
+        bad |= (g - g) != 0;
         REAL s = square_avg[i] * rho + (g * g) * one_minus_rho;
         square_avg[i] = s;
         params[i] -= (g / (SQRT(s) + eps)) * lr;
     }
+    return !bad;
 }
 
-static CLONES void NAME(adam)(REAL *restrict params, const REAL *restrict grads,
+static CLONES int NAME(adam)(REAL *restrict params, const REAL *restrict grads,
                               REAL *restrict m, REAL *restrict v, REAL *restrict keep,
                               Py_ssize_t size, REAL beta1, REAL one_minus_beta1, REAL beta2,
                               REAL one_minus_beta2, REAL eps, REAL step)
 {
+    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
         REAL g = grads[i];
+        bad |= (g - g) != 0;
         REAL mi = m[i] * beta1 + g * one_minus_beta1;
         REAL vi = v[i] * beta2 + (g * g) * one_minus_beta2;
         m[i] = mi;
         v[i] = vi;
         params[i] -= (mi / (SQRT(vi) + eps)) * step;
     }
+    return !bad;
 }
 
 /* x - x is 0 for every finite x and NaN otherwise. An or over the whole array, not a
@@ -79,4 +86,28 @@ static CLONES int NAME(all_finite)(const REAL *restrict values, Py_ssize_t size)
         bad |= (x - x) != 0;
     }
     return !bad;
+}
+
+/* np.maximum(z, 0), the ReLU: a NaN stays itself, -0.0 becomes +0.0, as NumPy has
+   them. `out` is not `z`. */
+static CLONES void NAME(relu)(REAL *restrict out, const REAL *restrict z, Py_ssize_t size)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        REAL x = z[i];
+        out[i] = (x > 0 || x != x) ? x : 0;
+    }
+}
+
+/* The ReLU's backward pass in place, grads * (z > 0), as NumPy multiplies by the
+   comparison's 1 or 0: g * 1 is g, and g * 0 is a signed zero, or NaN for an
+   infinite or NaN g. Both are computed and one is chosen, with no branch, so the
+   loop runs on vector instructions. */
+static CLONES void NAME(relu_backward)(REAL *restrict grads, const REAL *restrict z,
+                                       Py_ssize_t size)
+{
+    for (Py_ssize_t i = 0; i < size; i++) {
+        REAL g = grads[i];
+        REAL zeroed = g * 0;
+        grads[i] = z[i] > 0 ? g : zeroed;
+    }
 }

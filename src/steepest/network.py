@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ActivationSpec = str | dict[str, Any] | Activation
+#: Why a step with a NaN or infinite gradient was not made (:attr:`Step.skipped`).
+NOT_FINITE = "the gradient became NaN or infinite"
 
 
 @dataclass
@@ -630,12 +632,17 @@ class Network:
             gradients = self.backward(trace, Y, row_weights, into=into, record=record)
             if not math.isfinite(loss):
                 return Step(loss, trace, gradients, f"the loss became {loss}", before)
-            if not _all_finite(gradients.flat):
-                return Step(loss, trace, gradients, "the gradient became NaN or infinite",
-                            before)
-            if rules is not None:
+            # With the undo buffer (in fit), a compiled update checks the gradient as
+            # it reads it, and a bad step is undone: one pass over it fewer. Else
+            # the check comes first, and nothing changes.
+            checked_by_update = keep is not None and optimizer.checks_gradient
+            if not checked_by_update and not _all_finite(gradients.flat):
+                return Step(loss, trace, gradients, NOT_FINITE, before)
+            if rules is not None:  # a NaN or infinity stays one through these
                 rules.adjust_gradients(self._layers, gradients)
-            optimizer.update(self.params, gradients.flat, keep)
+            if optimizer.update(self.params, gradients.flat, keep) is False:
+                self.params[...] = keep
+                return Step(loss, trace, gradients, NOT_FINITE, before)
             if rules is not None:
                 rules.constrain_weights(self.weights)
         return Step(loss, trace, gradients, params_before=before)

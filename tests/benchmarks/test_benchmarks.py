@@ -296,15 +296,18 @@ def _step_cost(*args: str) -> tuple[list[str], list[dict]]:
 
 def test_step_cost_against_a_commit_times_both_in_one_process():
     # The tree against its last commit (a name that is no Python identifier): both
-    # timed in one process (never a pass/fail on speed: only that both ran).
+    # timed in one process (never a pass/fail on speed: only that both ran), the
+    # commit with the kernels built from its own source where this tree has them.
     lines, records = _step_cost("--networks", "playground,b", "--rounds", "2",
-                                "--against", "HEAD~0")
+                                "--against", "HEAD~0", "--threads", "2")
     assert [r["network"] for r in records] == ["playground", "b"]
     for r in records:
         assert r["record"] == "step-cost" and r["against"] == "HEAD~0" and r["rounds"] == 2
-        assert r["us_per_step"] > 0 and r["other_us_per_step"] > 0
+        assert r["threads"] == 2 and r["us_per_step"] > 0 and r["other_us_per_step"] > 0
         assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"]
-    assert "HEAD~0 us/step" in lines[0]
+    built_there = _kernels.path() if importlib.util.find_spec("setuptools") else "numpy"
+    assert lines[0] == f"update paths: this tree {_kernels.path()}, HEAD~0 {built_there}"
+    assert "HEAD~0 us/step" in lines[1]
 
 
 def test_step_cost_against_numpy_times_this_trees_two_update_paths():
