@@ -324,6 +324,29 @@ def test_step_cost_refuses_unknown_networks():
     assert result.returncode == 2 and "unknown networks ['z']" in result.stderr
 
 
+# ------------------------------------------------------------ benchmarks/startup.py
+
+
+def test_startup_times_fresh_processes_on_each_update_path():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "startup.py"), "--runs",
+                             "2", "--baseline"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["kind"] for r in records] == ["compiled", "numpy", "baseline"]
+    paths = [r["path"] for r in records]
+    assert paths == [_kernels.path() if _kernels.built() else "numpy", "numpy", "numpy only"]
+    for r in records:
+        assert r["record"] == "startup" and r["runs"] == 2
+        assert 0 < r["seconds_min"] <= r["seconds"] <= r["seconds_max"]
+        # a Python process with NumPy loaded: tens of MB, each child's own figure
+        assert 10 < r["peak_rss_mb_min"] <= r["peak_rss_mb"] <= r["peak_rss_mb_max"] < 1000
+    baseline = records[2]["peak_rss_mb"]
+    assert records[0]["peak_rss_mb"] > baseline and records[1]["peak_rss_mb"] > baseline
+    assert result.stdout.splitlines()[0].split() == ["run", "path", "seconds", "(min-max)",
+                                                     "peak", "RSS", "MB", "(min-max)"]
+
+
 def test_the_playground_benchmark_runs_in_a_browser():
     """benchmarks/playground.py speed, briefly: the script works (its figures are for
     the docs, never a pass/fail)."""
