@@ -622,7 +622,9 @@ class Network:
         ``rules`` None is the plain step (no l1, l2, clipping or max-norm).
         ``keep`` ``(n_params,)``, when given, receives the weights as they were
         before the update (the fit loop's undo buffer), copied by the update as
-        it passes over them: only when the update is made."""
+        it passes over them: only when the update is made. With it, a compiled
+        update checks the gradient as it reads it, and the step it finds bad is
+        undone from ``keep`` (skipped, as without)."""
         before = self.params.copy() if record else None
         # A diverging step overflows somewhere in here; the loss or gradient that is
         # not finite is what the caller is told about, so NumPy's warnings are noise.
