@@ -108,9 +108,14 @@ def suits(*arrays: Any) -> bool:
     active, and the arrays are C-contiguous NumPy arrays of one shape, all float32
     or all float64. Otherwise the caller takes NumPy's path."""
     first = arrays[0]
-    return (isinstance(first, np.ndarray) and first.dtype in _REALS and active()
-            and all(isinstance(a, np.ndarray) and a.dtype == first.dtype
-                    and a.shape == first.shape and a.flags.c_contiguous for a in arrays))
+    if not (isinstance(first, np.ndarray) and first.dtype in _REALS and active()):
+        return False
+    dtype, shape = first.dtype, first.shape
+    for a in arrays:  # a loop, not all(...): this runs twice a layer a step
+        if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
+                and a.flags.c_contiguous):
+            return False
+    return True
 
 
 def run(name: str, *arrays_and_scalars: Any) -> Any:

@@ -347,6 +347,28 @@ def test_startup_times_fresh_processes_on_each_update_path():
                                                      "peak", "RSS", "MB", "(min-max)"]
 
 
+# ------------------------------------------------------------ benchmarks/passes.py
+
+
+@pytest.mark.skipif(not _kernels.built(), reason="the compiled kernels were not built here")
+def test_passes_times_each_kernel_against_numpys_pass():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "passes.py"), "--rounds",
+                             "1"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"compiled: {_kernels.path()}; 1 rounds, one thread, float32"
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    layer = ["relu forward", "relu backward"]
+    parameters = ["finiteness check", "momentum update", "adam update"]
+    assert [(r["pass"], r["size"]) for r in records] == (
+        [(name, size) for size in ("10x8", "128x128", "128x800") for name in layer]
+        + [(name, size) for size in ("101,770", "636,010") for name in parameters])
+    for r in records:
+        assert r["record"] == "pass" and r["rounds"] == 1
+        assert r["compiled_us"] > 0 and r["numpy_us"] > 0
+        assert r["ratio"] == pytest.approx(r["compiled_us"] / r["numpy_us"])
+
+
 def test_the_playground_benchmark_runs_in_a_browser():
     """benchmarks/playground.py speed, briefly: the script works (its figures are for
     the docs, never a pass/fail)."""
