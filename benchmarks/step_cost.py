@@ -5,6 +5,8 @@
     python benchmarks/step_cost.py --against numpy       # the fused kernels against NumPy's updates
     python benchmarks/step_cost.py --networks playground,b --rounds 20
     python benchmarks/step_cost.py --networks a,c --threads 2 --against HEAD~1
+    python benchmarks/step_cost.py --networks c --threads 2 --against HEAD~1 \
+        --mnist ../shared/data/mnist --epochs 1               # whole MNIST epochs
 
 A step's cost at small batches is mostly NumPy's per-call cost and Python's, so it
 moves with the machine's speed from one second to the next (on this project's
@@ -18,7 +20,8 @@ this tree twice instead: as it runs by default (the compiled kernels, when they
 were built) and with the optimisers' NumPy updates (``STEEPEST_KERNELS=numpy``).
 
 Each round trains a new network with ``fit`` on random data (the same rows for
-both) for ``--epochs`` epochs after a warm-up epoch, at one BLAS thread, and
+both; with ``--mnist DIR``, MNIST's 60,000 training rows) for ``--epochs`` epochs
+after a warm-up epoch on its first 2,560 rows, at one BLAS thread, and
 takes the CPU time of this thread per step; with ``--threads 2`` (as
 ``compare.py`` trains) it takes the wall time instead. The networks:
 
@@ -66,6 +69,9 @@ NUMPY = "numpy"
 #: What a step's time is: this thread's CPU time at one BLAS thread (the least
 #: noisy); wall time with ``--threads`` above 1, as the other threads work too.
 clock = time.thread_time
+#: ``--mnist``: MNIST's training rows and labels, instead of random rows.
+mnist: tuple[np.ndarray, np.ndarray] | None = None
+WARM_UP_ROWS = 2560
 
 
 def step_microseconds(steepest, name: str, epochs: int, kernels: str | None = None) -> float:
@@ -82,12 +88,18 @@ def step_microseconds(steepest, name: str, epochs: int, kernels: str | None = No
 
 def _step_microseconds(steepest, name: str, epochs: int) -> float:
     sizes, hidden, output, loss, optimizer, rows, batch = NETWORKS[name]
-    data = np.random.default_rng(1)
-    X = data.random((rows, sizes[0]), dtype=np.float32)
-    y = data.integers(0, sizes[-1], rows)
+    if mnist is not None:
+        X, y = mnist
+        rows = len(X)
+    else:
+        data = np.random.default_rng(1)
+        X = data.random((rows, sizes[0]), dtype=np.float32)
+        y = data.integers(0, sizes[-1], rows)
     net = steepest.Network(sizes, activation=hidden, output_activation=output, loss=loss,
                            seed=0)
-    net.fit(X, y, epochs=1, batch_size=batch, optimizer=optimizer, learning_rate=0.01)
+    warm = slice(0, WARM_UP_ROWS)  # the optimiser's state made, the first calls paid
+    net.fit(X[warm], y[warm], epochs=1, batch_size=batch, optimizer=optimizer,
+            learning_rate=0.01)
     started = clock()
     net.fit(X, y, epochs=epochs, batch_size=batch)
     steps = epochs * -(-rows // batch)
@@ -143,11 +155,22 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (default 1); above 1 a step's time is wall time")
+    parser.add_argument("--mnist", metavar="DIR",
+                        help="train on the 60,000 MNIST rows of the IDX files in DIR (the "
+                             "networks with 784 inputs)")
     args = parser.parse_args()
     names = args.networks.split(",")
     unknown = sorted(set(names) - set(NETWORKS))
     if unknown:
         parser.error(f"unknown networks {unknown}; expected some of {list(NETWORKS)}")
+    if args.mnist:
+        if "playground" in names:
+            parser.error("--mnist trains the networks of 784 inputs; leave out playground")
+        global mnist
+        from steepest.datasets import load_mnist
+
+        (X, y), _ = load_mnist(path=args.mnist, download=False, progress=False)
+        mnist = X.astype(np.float32), y
 
     from threadpoolctl import threadpool_limits
 
@@ -177,6 +200,7 @@ def main() -> None:
     for r in records:
         print(json.dumps({"record": "step-cost", **r, "rounds": args.rounds,
                           "epochs": args.epochs, "threads": args.threads,
+                          "data": "mnist" if args.mnist else "random",
                           "python": sys.version.split()[0]}))
 
 

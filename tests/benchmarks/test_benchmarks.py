@@ -318,6 +318,17 @@ def test_step_cost_against_numpy_times_this_trees_two_update_paths():
     assert record["us_per_step"] > 0 and record["other_us_per_step"] > 0
 
 
+@pytest.mark.skipif(not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file(),
+                    reason=f"no MNIST files in {MNIST_DIR}")
+def test_step_cost_can_train_on_mnist_instead_of_random_rows():
+    lines, (record,) = _step_cost("--networks", "a", "--rounds", "1", "--mnist", str(MNIST_DIR))
+    assert record["network"] == "a" and record["data"] == "mnist" and record["us_per_step"] > 0
+    refused = subprocess.run([sys.executable, str(STEP_COST_SCRIPT), "--mnist", str(MNIST_DIR)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert refused.returncode == 2
+    assert "--mnist trains the networks of 784 inputs; leave out playground" in refused.stderr
+
+
 def test_step_cost_refuses_unknown_networks():
     result = subprocess.run([sys.executable, str(STEP_COST_SCRIPT), "--networks", "z"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
