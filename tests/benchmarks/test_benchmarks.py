@@ -323,6 +323,7 @@ def test_step_cost_against_numpy_times_this_trees_two_update_paths():
 def test_step_cost_can_train_on_mnist_instead_of_random_rows():
     lines, (record,) = _step_cost("--networks", "a", "--rounds", "1", "--mnist", str(MNIST_DIR))
     assert record["network"] == "a" and record["data"] == "mnist" and record["us_per_step"] > 0
+    assert lines[0].split() == ["network", "this", "tree", "us/step"]
     refused = subprocess.run([sys.executable, str(STEP_COST_SCRIPT), "--mnist", str(MNIST_DIR)],
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert refused.returncode == 2
