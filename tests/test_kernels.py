@@ -303,76 +303,94 @@ def test_the_relu_kernels_refuse_arrays_of_another_size_or_precision():
         _fused.relu(np.empty(4, np.float32), np.ones(4, np.float32), False)
 
 
-@needs_kernels
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", OPTIMIZERS)
-def test_each_update_kernel_says_whether_the_gradient_was_finite(name, dtype):
-    _kernels.use("compiled")
-    optimizer = get_optimizer(name, 0.1)
-    params, grads = np.ones(4099, dtype), np.full(4099, 0.5, dtype)
-    assert optimizer.checks_gradient
-    assert optimizer.update(params, grads) is True
-    for bad in (np.nan, np.inf, -np.inf):
-        for where in (0, 2050, 4098):  # the vector loop's first lane, a middle one, the tail
-            grads[where] = bad
-            assert optimizer.update(params, grads, np.empty_like(params)) is False
-            grads[where] = 0.5
-    _kernels.use("numpy")  # NumPy's update does not look: the step checks first
-    assert not optimizer.checks_gradient and optimizer.update(params, grads) is None
+def _poisoned_at(net, bad_step):
+    """Make ``net``'s backward pass give NaN and infinity in the gradient at step
+    ``bad_step`` (1-based); returns the list of the weights before each step."""
+    seen, backward = [], net.backward
+
+    def poisoned(*args, **kwargs):
+        seen.append(net.params.copy())
+        gradients = backward(*args, **kwargs)
+        if len(seen) == bad_step:
+            gradients.flat[[3, -2]] = [np.inf, np.nan]
+        return gradients
+
+    net.backward = poisoned
+    return seen
 
 
-@pytest.mark.parametrize("name", ["sgd", "adam"])
-def test_a_gradient_gone_bad_in_fit_is_undone_the_same_on_either_path(name, monkeypatch):
-    """In fit the compiled update checks the gradient as it reads it and the step is
-    undone from the fit loop's copy; the outcome must be NumPy's path's, bit for bit."""
+def _paths():
+    return ("numpy", "compiled") if _kernels.built() else ("numpy",)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_a_gradient_gone_bad_in_fit_leaves_weights_and_optimizer_as_numpys_path(name):
+    """The bad step is never made: the weights go back to those before the step
+    before it, and the optimiser the caller gave keeps the moments and the step
+    count of the last step made, the same bit for bit on either path."""
     rng = np.random.default_rng(7)
     X, y = rng.random((64, 6), dtype=np.float32), rng.integers(0, 3, 64)
     outcome = {}
-    for path in ("numpy", "compiled") if _kernels.built() else ("numpy",):
+    for path in _paths():
         _kernels.use(path)
         net = steepest.Network([6, 9, 3], activation="relu", loss="cross_entropy", seed=4,
                                dtype="float32")
-        seen, backward = [], net.backward
-
-        def poisoned(*args, net=net, seen=seen, backward=backward, **kwargs):
-            seen.append(net.params.copy())  # the weights before this step
-            gradients = backward(*args, **kwargs)
-            if len(seen) == 5:
-                gradients.flat[[3, -2]] = [np.inf, np.nan]
-            return gradients
-
-        monkeypatch.setattr(net, "backward", poisoned)
+        seen = _poisoned_at(net, 5)
+        optimizer = get_optimizer(name, 0.05)
         with pytest.raises(steepest.errors.DivergenceError,
                            match="at epoch 1, batch 5: the gradient became NaN or infinite"):
-            net.fit(X, y, epochs=3, batch_size=8, optimizer=name, learning_rate=0.05,
-                    clip_norm=1.0)
+            net.fit(X, y, epochs=3, batch_size=8, optimizer=optimizer, clip_norm=1.0)
         assert np.array_equal(net.params, seen[3])  # the step before the bad one undone too
-        outcome[path] = net.params.copy()
-    assert all(np.array_equal(p, outcome["numpy"]) for p in outcome.values())
+        assert optimizer.steps == 4
+        assert all(np.isfinite(values).all() for values in optimizer.state.values())
+        outcome[path] = net.params.copy(), optimizer.state
+    weights, state = outcome["numpy"]
+    for other_weights, other_state in outcome.values():
+        assert np.array_equal(other_weights, weights)
+        assert state.keys() == other_state.keys()
+        assert all(np.array_equal(other_state[key], state[key]) for key in state)
 
 
-@needs_kernels
-def test_train_step_with_a_bad_gradient_changes_nothing_on_the_compiled_path(monkeypatch):
-    _kernels.use("compiled")
+@pytest.mark.parametrize("path", ["numpy", "compiled"])
+def test_a_step_with_a_bad_gradient_changes_nothing_even_with_an_undo_buffer(path):
+    if path == "compiled" and not _kernels.built():
+        pytest.skip("the compiled kernels were not built")
+    _kernels.use(path)
     net = steepest.Network([4, 5, 2], activation="relu", loss="cross_entropy", seed=1)
-    X, y = np.random.default_rng(2).random((8, 4)), np.arange(8) % 2
-    backward = net.backward
-
-    def poisoned(*args, **kwargs):
-        gradients = backward(*args, **kwargs)
-        gradients.flat[0] = np.nan
-        return gradients
-
-    monkeypatch.setattr(net, "backward", poisoned)
-    before = net.params.copy()
-    step = net.train_step(X, y, "momentum", learning_rate=0.1)
-    assert step.skipped == "the gradient became NaN or infinite"
-    assert np.array_equal(net.params, before)
-    assert not net.optimizer.state  # no update was made: no moments started
-    # With an undo buffer (as fit steps) the kernel checks while updating: undone.
-    X32, Y = net._prepare(X, y)[:2]
+    X, Y = net._prepare(np.random.default_rng(2).random((8, 4)), np.arange(8) % 2)[:2]
+    optimizer = get_optimizer("momentum", 0.1)
+    optimizer.bind(net)
     undo = np.empty_like(net.params)
-    step = net._train_step(X32, Y, net.optimizer, keep=undo)
+    assert net._train_step(X, Y, optimizer, keep=undo).skipped is None  # moments started
+    _poisoned_at(net, 1)
+    params, velocity = net.params.copy(), optimizer.state["velocity"].copy()
+    step = net._train_step(X, Y, optimizer, keep=undo)
     assert step.skipped == "the gradient became NaN or infinite"
-    assert np.array_equal(net.params, before) and np.array_equal(undo, before)
-    assert net.optimizer.state["velocity"][0] != net.optimizer.state["velocity"][0]  # made
+    assert np.array_equal(net.params, params)
+    assert np.array_equal(optimizer.state["velocity"], velocity) and optimizer.steps == 1
+
+
+@pytest.mark.parametrize("path", ["numpy", "compiled"])
+def test_an_optimizer_of_ones_own_wrapping_update_is_checked_as_the_others(path):
+    """A subclass whose ``update`` adds to the library's (and returns nothing)
+    still has every bad gradient caught before its update."""
+    if path == "compiled" and not _kernels.built():
+        pytest.skip("the compiled kernels were not built")
+    _kernels.use(path)
+
+    class Counted(Momentum):
+        calls = 0
+
+        def update(self, params, grads, keep=None):
+            Counted.calls += 1
+            super().update(params, grads, keep)
+
+    rng = np.random.default_rng(5)
+    X, y = rng.random((40, 6)), rng.integers(0, 3, 40)
+    net = steepest.Network([6, 7, 3], activation="relu", loss="cross_entropy", seed=2)
+    seen = _poisoned_at(net, 3)
+    with pytest.raises(steepest.errors.DivergenceError,
+                       match="at epoch 1, batch 3: the gradient became NaN or infinite"):
+        net.fit(X, y, epochs=2, batch_size=8, optimizer=Counted(0.1))
+    assert Counted.calls == 2 and np.isfinite(net.params).all()
+    assert np.array_equal(net.params, seen[1])

@@ -121,21 +121,23 @@ static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_
 #define F(i) ((float)call.scalars[i])
 #define D(i) (call.scalars[i])
 
-/* An update: takes its arrays and numbers, runs the loop of their precision without
-   the GIL, and returns whether the gradient held only finite numbers. */
+/* An update: takes its arrays and numbers, and runs the loop of their precision
+   without the GIL. */
 #define UPDATE(name, n_arrays, n_scalars, call_f32, call_f64)                       \
     static PyObject *name(PyObject *module, PyObject *const *args, Py_ssize_t nargs) \
     {                                                                              \
         Call call;                                                                 \
         void **a = call.data;                                                      \
-        int finite;                                                                \
         if (take(&call, #name, args, nargs, n_arrays, 1, n_scalars) < 0)           \
             return NULL;                                                           \
         Py_BEGIN_ALLOW_THREADS                                                     \
-        finite = call.precision == 'f' ? call_f32 : call_f64;                      \
+        if (call.precision == 'f')                                                 \
+            call_f32;                                                              \
+        else                                                                       \
+            call_f64;                                                              \
         Py_END_ALLOW_THREADS                                                       \
         release(&call);                                                            \
-        return PyBool_FromLong(finite);                                            \
+        Py_RETURN_NONE;                                                            \
     }
 
 UPDATE(sgd, 3, 1,
@@ -202,15 +204,13 @@ static PyObject *all_finite(PyObject *module, PyObject *const *args, Py_ssize_t 
 #define METHOD(name, doc) {#name, (PyCFunction)(void (*)(void))name, METH_FASTCALL, doc}
 
 static PyMethodDef methods[] = {
-    METHOD(sgd, "sgd(params, grads, keep, copy, lr) -> bool: grads finite"),
-    METHOD(momentum, "momentum(params, grads, velocity, keep, copy, mu, lr) -> bool: grads "
-                     "finite"),
-    METHOD(nesterov, "nesterov(params, grads, velocity, keep, copy, mu, lr) -> bool: grads "
-                     "finite"),
+    METHOD(sgd, "sgd(params, grads, keep, copy, lr)"),
+    METHOD(momentum, "momentum(params, grads, velocity, keep, copy, mu, lr)"),
+    METHOD(nesterov, "nesterov(params, grads, velocity, keep, copy, mu, lr)"),
     METHOD(rmsprop, "rmsprop(params, grads, square_avg, keep, copy, rho, one_minus_rho, eps, "
-                    "lr) -> bool: grads finite"),
+                    "lr)"),
     METHOD(adam, "adam(params, grads, m, v, keep, copy, beta1, one_minus_beta1, beta2, "
-                 "one_minus_beta2, eps, step) -> bool: grads finite"),
+                 "one_minus_beta2, eps, step)"),
     METHOD(all_finite, "all_finite(values) -> bool: no NaN or infinity in values"),
     METHOD(relu, "relu(out, z): out = max(z, 0), as np.maximum(z, 0)"),
     METHOD(relu_backward, "relu_backward(grads, z): grads *= (z > 0), in place"),

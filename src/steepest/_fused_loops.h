@@ -3,76 +3,60 @@
    NumPy computation of steepest in one pass (an update of optimizers.py, the
    finiteness check, the ReLU of activations.py), with the same operations in the
    same order and precision, so the numbers are the same bit for bit. `keep`, when
-   not NULL, receives the parameters as they were before the update. An update
-   returns whether the gradient held only finite numbers (x - x is 0 for a finite
-   x, NaN otherwise): the check comes free with the read, and the caller undoes
-   the update, from `keep`, when it did not. */
+   not NULL, receives the parameters as they were before the update. */
 
-static CLONES int NAME(sgd)(REAL *restrict params, const REAL *restrict grads,
+static CLONES void NAME(sgd)(REAL *restrict params, const REAL *restrict grads,
                              REAL *restrict keep, Py_ssize_t size, REAL lr)
 {
-    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
-        REAL g = grads[i];
-        bad |= (g - g) != 0;
-        params[i] -= g * lr;
+        params[i] -= grads[i] * lr;
     }
-    return !bad;
 }
 
 /* Heavy-ball momentum, or Nesterov's (the step along v * mu + g instead of v): the
    compiler makes the loop twice, one for each, outside the loop. */
-static CLONES int NAME(momentum)(REAL *restrict params, const REAL *restrict grads,
+static CLONES void NAME(momentum)(REAL *restrict params, const REAL *restrict grads,
                                   REAL *restrict velocity, REAL *restrict keep,
                                   Py_ssize_t size, REAL mu, REAL lr, int nesterov)
 {
-    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
         REAL g = grads[i];
-        bad |= (g - g) != 0;
         REAL v = velocity[i] * mu + g;
         velocity[i] = v;
         params[i] -= (nesterov ? v * mu + g : v) * lr;
     }
-    return !bad;
 }
 
-static CLONES int NAME(rmsprop)(REAL *restrict params, const REAL *restrict grads,
+static CLONES void NAME(rmsprop)(REAL *restrict params, const REAL *restrict grads,
                                  REAL *restrict square_avg, REAL *restrict keep,
                                  Py_ssize_t size, REAL rho, REAL one_minus_rho, REAL eps,
                                  REAL lr)
 {
-    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
         REAL g = grads[i];
-        bad |= (g - g) != 0;
         REAL s = square_avg[i] * rho + (g * g) * one_minus_rho;
         square_avg[i] = s;
         params[i] -= (g / (SQRT(s) + eps)) * lr;
     }
-    return !bad;
 }
 
-static CLONES int NAME(adam)(REAL *restrict params, const REAL *restrict grads,
+static CLONES void NAME(adam)(REAL *restrict params, const REAL *restrict grads,
                               REAL *restrict m, REAL *restrict v, REAL *restrict keep,
                               Py_ssize_t size, REAL beta1, REAL one_minus_beta1, REAL beta2,
                               REAL one_minus_beta2, REAL eps, REAL step)
 {
-    int bad = 0;
     for (Py_ssize_t i = 0; i < size; i++) {
         if (keep) keep[i] = params[i];
         REAL g = grads[i];
-        bad |= (g - g) != 0;
         REAL mi = m[i] * beta1 + g * one_minus_beta1;
         REAL vi = v[i] * beta2 + (g * g) * one_minus_beta2;
         m[i] = mi;
         v[i] = vi;
         params[i] -= (mi / (SQRT(vi) + eps)) * step;
     }
-    return !bad;
 }
 
 /* x - x is 0 for every finite x and NaN otherwise. An or over the whole array, not a

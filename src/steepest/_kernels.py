@@ -9,13 +9,11 @@ took a fifth of the step, and Adam's twelve passes cost more. A kernel here does
 the same arithmetic in one pass, one parameter at a time, in the same order and
 in the arrays' precision (no fused multiply-add, no reassociation), so it gives
 the same numbers bit for bit (``tests/test_kernels.py`` checks every optimiser
-against its NumPy update). Each update also says whether the gradient held only
-finite numbers, a check made as it reads them (in ``fit``, which keeps a copy of
-the weights to undo a bad step, that replaces a pass of its own); the check alone,
-before an update, is one more such loop. So are the ReLU's forward pass
+against its NumPy update). The check that a gradient holds no NaN or infinity,
+before the update, is one more such loop; so are the ReLU's forward pass
 (``np.maximum(z, 0)``) and backward pass (``grads * (z > 0)``), which NumPy makes in
-two or three passes over a layer's outputs (on setup c, 85 microseconds of a
-2.5-millisecond step).
+two or three passes over a layer's outputs (on setup c, 0.10 ms of a step against
+0.05 ms compiled).
 
 The kernels are C loops (``_fused.c``, ``_fused_loops.h``), compiled into the
 extension module ``steepest._fused`` when steepest is installed, if a C compiler

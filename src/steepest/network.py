@@ -45,8 +45,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 ActivationSpec = str | dict[str, Any] | Activation
-#: Why a step with a NaN or infinite gradient was not made (:attr:`Step.skipped`).
-NOT_FINITE = "the gradient became NaN or infinite"
 
 
 @dataclass
@@ -622,9 +620,7 @@ class Network:
         ``rules`` None is the plain step (no l1, l2, clipping or max-norm).
         ``keep`` ``(n_params,)``, when given, receives the weights as they were
         before the update (the fit loop's undo buffer), copied by the update as
-        it passes over them: only when the update is made. With it, a compiled
-        update checks the gradient as it reads it, and the step it finds bad is
-        undone from ``keep`` (skipped, as without)."""
+        it passes over them: only when the update is made."""
         before = self.params.copy() if record else None
         # A diverging step overflows somewhere in here; the loss or gradient that is
         # not finite is what the caller is told about, so NumPy's warnings are noise.
@@ -634,17 +630,14 @@ class Network:
             gradients = self.backward(trace, Y, row_weights, into=into, record=record)
             if not math.isfinite(loss):
                 return Step(loss, trace, gradients, f"the loss became {loss}", before)
-            # With the undo buffer (in fit), a compiled update checks the gradient as
-            # it reads it, and a bad step is undone: one pass over it fewer. Else
-            # the check comes first, and nothing changes.
-            checked_by_update = keep is not None and optimizer.checks_gradient
-            if not checked_by_update and not _all_finite(gradients.flat):
-                return Step(loss, trace, gradients, NOT_FINITE, before)
-            if rules is not None:  # a NaN or infinity stays one through these
+            # First, not inside the update's loop: an update also moves the optimiser's
+            # moments, which a skipped step must leave as they were.
+            if not _all_finite(gradients.flat):
+                return Step(loss, trace, gradients, "the gradient became NaN or infinite",
+                            before)
+            if rules is not None:
                 rules.adjust_gradients(self._layers, gradients)
-            if optimizer.update(self.params, gradients.flat, keep) is False:
-                self.params[...] = keep
-                return Step(loss, trace, gradients, NOT_FINITE, before)
+            optimizer.update(self.params, gradients.flat, keep)
             if rules is not None:
                 rules.constrain_weights(self.weights)
         return Step(loss, trace, gradients, params_before=before)

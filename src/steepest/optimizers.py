@@ -215,30 +215,17 @@ class Optimizer:
                 self.state[key] = np.zeros_like(params)
 
     def update(self, params: np.ndarray, grads: np.ndarray,
-               keep: np.ndarray | None = None) -> bool | None:
+               keep: np.ndarray | None = None) -> None:
         """One step: change ``params`` (flat) in place using ``grads`` (flat);
-        ``keep``, when given, receives a copy of ``params`` as they were before.
-
-        Returns whether ``grads`` held only finite numbers when the update checked
-        (:attr:`checks_gradient`: a compiled kernel checks as it reads them, and
-        updates either way), else None."""
+        ``keep``, when given, receives a copy of ``params`` as they were before."""
         self._ensure_state(params)
         self.steps += 1
-        finite = None
-        if self.checks_gradient:
-            finite = self._fused(params, grads, params if keep is None else keep,
-                                 keep is not None)
+        if self._fused is not None and _kernels.active():
+            self._fused(params, grads, params if keep is None else keep, keep is not None)
         else:
             self._numpy_update(params, grads, keep)
         if self.steps % FLUSH_EVERY == 0:
             self._flush_subnormals()
-        return finite
-
-    @property
-    def checks_gradient(self) -> bool:
-        """Whether :meth:`update` runs a compiled kernel, which tells whether the
-        gradient was finite (``steepest._kernels``)."""
-        return self._fused is not None and _kernels.active()
 
     def _numpy_update(self, params: np.ndarray, grads: np.ndarray,
                       keep: np.ndarray | None) -> None:
@@ -286,12 +273,11 @@ class Optimizer:
         ``threadsafe`` set, several threads may call it at once, on disjoint slices."""
         raise NotImplementedError
 
-    #: ``_fused(params, grads, keep, copy) -> bool``: the update of every parameter
-    #: in one compiled pass (:mod:`steepest._kernels`), the same numbers as
-    #: ``_apply``'s bit for bit; ``keep`` receives the parameters as they were when
-    #: ``copy`` is set; returns whether ``grads`` held only finite numbers. None:
-    #: no kernel, NumPy's passes always.
-    _fused: Callable[[np.ndarray, np.ndarray, np.ndarray, bool], bool] | None = None
+    #: ``_fused(params, grads, keep, copy)``: the update of every parameter in one
+    #: compiled pass (:mod:`steepest._kernels`), the same numbers as ``_apply``'s
+    #: bit for bit; ``keep`` receives the parameters as they were when ``copy`` is
+    #: set. None: no kernel, NumPy's passes always.
+    _fused: Callable[[np.ndarray, np.ndarray, np.ndarray, bool], None] | None = None
 
     def bind(self, net: object) -> None:
         """Make this optimiser the one of ``net``. Its moments belong to one network's
@@ -350,8 +336,8 @@ class SGD(Optimizer):
         np.multiply(grads, self.lr, out=tmp)
         params -= tmp
 
-    def _fused(self, params, grads, keep, copy) -> bool:
-        return _kernels.run("sgd", params, grads, keep, copy, self.lr)
+    def _fused(self, params, grads, keep, copy) -> None:
+        _kernels.run("sgd", params, grads, keep, copy, self.lr)
 
 
 class Momentum(SGD):
@@ -376,9 +362,9 @@ class Momentum(SGD):
         np.multiply(velocity, self.lr, out=tmp)
         params -= tmp
 
-    def _fused(self, params, grads, keep, copy) -> bool:
-        return _kernels.run("momentum", params, grads, self.state["velocity"], keep, copy,
-                            self.momentum, self.lr)
+    def _fused(self, params, grads, keep, copy) -> None:
+        _kernels.run("momentum", params, grads, self.state["velocity"], keep, copy,
+                     self.momentum, self.lr)
 
 
 class Nesterov(Momentum):
@@ -395,9 +381,9 @@ class Nesterov(Momentum):
         tmp *= self.lr
         params -= tmp
 
-    def _fused(self, params, grads, keep, copy) -> bool:
-        return _kernels.run("nesterov", params, grads, self.state["velocity"], keep, copy,
-                            self.momentum, self.lr)
+    def _fused(self, params, grads, keep, copy) -> None:
+        _kernels.run("nesterov", params, grads, self.state["velocity"], keep, copy,
+                     self.momentum, self.lr)
 
 
 class RMSprop(Optimizer):
@@ -430,9 +416,9 @@ class RMSprop(Optimizer):
         tmp *= self.lr
         params -= tmp
 
-    def _fused(self, params, grads, keep, copy) -> bool:
-        return _kernels.run("rmsprop", params, grads, self.state["square_avg"], keep, copy,
-                            self.rho, 1.0 - self.rho, self.eps, self.lr)
+    def _fused(self, params, grads, keep, copy) -> None:
+        _kernels.run("rmsprop", params, grads, self.state["square_avg"], keep, copy,
+                     self.rho, 1.0 - self.rho, self.eps, self.lr)
 
 
 class Adam(Optimizer):
@@ -488,10 +474,10 @@ class Adam(Optimizer):
         root_c2 = math.sqrt(1.0 - self.beta2**self.steps)
         return self.eps * root_c2, self.lr * root_c2 / (1.0 - self.beta1**self.steps)
 
-    def _fused(self, params, grads, keep, copy) -> bool:
+    def _fused(self, params, grads, keep, copy) -> None:
         eps, step = self._corrected()
-        return _kernels.run("adam", params, grads, self.state["m"], self.state["v"], keep, copy,
-                            self.beta1, 1.0 - self.beta1, self.beta2, 1.0 - self.beta2, eps, step)
+        _kernels.run("adam", params, grads, self.state["m"], self.state["v"], keep, copy,
+                     self.beta1, 1.0 - self.beta1, self.beta2, 1.0 - self.beta2, eps, step)
 
 
 #: Every optimiser by name; :func:`register` adds your own.
