@@ -188,6 +188,15 @@ def test_the_finiteness_kernel_finds_a_nan_or_infinity_anywhere(dtype):
     assert _all_finite(values) is True
 
 
+def _misaligned(values: np.ndarray) -> np.ndarray:
+    """A writable copy of ``values`` one byte past an aligned address."""
+    out = np.frombuffer(bytearray(values.nbytes + 1), dtype=values.dtype,
+                        count=values.size, offset=1).reshape(values.shape)
+    out[...] = values
+    assert not out.flags.aligned and out.flags.c_contiguous and out.flags.writeable
+    return out
+
+
 @needs_kernels
 @pytest.mark.parametrize(("arrays", "message"), [
     ((np.ones(4, np.float32), np.ones(4, np.float64), np.ones(4, np.float32)),
@@ -197,6 +206,8 @@ def test_the_finiteness_kernel_finds_a_nan_or_infinity_anywhere(dtype):
     ((np.ones(4, np.int32), np.ones(4, np.int32), np.ones(4, np.int32)), "argument 0 differs"),
     ((np.ones(8, np.float32)[::2], np.ones(4, np.float32), np.ones(4, np.float32)),
      "not C-contiguous"),
+    ((np.ones(4, np.float32), _misaligned(np.ones(4, np.float32)), np.ones(4, np.float32)),
+     "sgd takes arrays aligned to their item size; argument 1 is not"),
 ])
 def test_the_kernels_refuse_arrays_they_cannot_update(arrays, message):
     from steepest import _fused
@@ -280,7 +291,8 @@ def test_relu_takes_numpys_path_for_arrays_the_kernels_do_not_take():
     relu = get_activation("relu")
     _kernels.use("compiled")
     Z = np.random.default_rng(6).standard_normal((6, 8)).astype(np.float32)
-    for odd in (Z[:, ::2], Z.T, Z.astype(np.float16), np.arange(-3, 3)):
+    for odd in (Z[:, ::2], Z.T, Z.astype(np.float16), np.arange(-3, 3), np.array(-2.0, np.float32),
+                _misaligned(Z)):
         assert not _kernels.suits(odd)
         assert np.array_equal(relu.forward(odd), np.maximum(odd, 0))
     grads = np.ones((6, 8), np.float64)  # another precision than Z: NumPy's multiply

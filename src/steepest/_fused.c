@@ -70,8 +70,8 @@ static char precision_of(const Py_buffer *view)
     return format[0] && !format[1] ? format[0] : 0;
 }
 
-/* Take the arrays (C-contiguous, writable but for the second, all float32 or all
-   float64, all of one size), the flag `copy` when `with_copy` (an update: `keep` is
+/* Take the arrays (C-contiguous, aligned, writable but for the second, all float32
+   or all float64, all of one size), the flag `copy` when `with_copy` (an update: `keep` is
    the last array), and the numbers. 0, or -1 with an exception set. */
 static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_t nargs,
                 int n_arrays, int with_copy, int n_scalars)
@@ -99,6 +99,13 @@ static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_
             view->len != call->size * view->itemsize) {
             PyErr_Format(PyExc_TypeError, "%s takes float32 or float64 arrays, all of one "
                          "precision and size; argument %d differs", kernel, i);
+            release(call);
+            return -1;
+        }
+        /* A float the loops read through a misaligned pointer is undefined in C. */
+        if ((uintptr_t)view->buf % (uintptr_t)view->itemsize) {
+            PyErr_Format(PyExc_TypeError, "%s takes arrays aligned to their item size; "
+                         "argument %d is not", kernel, i);
             release(call);
             return -1;
         }

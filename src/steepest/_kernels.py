@@ -103,15 +103,16 @@ def path() -> str:
 
 def suits(*arrays: Any) -> bool:
     """Whether an elementwise kernel (the ReLU's) runs on ``arrays``: the kernels are
-    active, and the arrays are C-contiguous NumPy arrays of one shape, all float32
-    or all float64. Otherwise the caller takes NumPy's path."""
+    active, and the arrays are C-contiguous and aligned NumPy arrays of one shape
+    (not 0-d), all float32 or all float64. Otherwise the caller takes NumPy's path."""
     first = arrays[0]
-    if not (isinstance(first, np.ndarray) and first.dtype in _REALS and active()):
+    if not (isinstance(first, np.ndarray) and first.dtype in _REALS and first.ndim
+            and active()):
         return False
     dtype, shape = first.dtype, first.shape
     for a in arrays:  # a loop, not all(...): this runs twice a layer a step
         if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
-                and a.flags.c_contiguous):
+                and a.flags.c_contiguous and a.flags.aligned):
             return False
     return True
 
