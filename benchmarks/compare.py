@@ -543,18 +543,33 @@ def _systems_for(setup: str, args) -> list[str]:
     return [s for s in args.system_list if setup in ONLY_FOR.get(s, (setup,))]
 
 
+def steady_epochs(epoch_seconds: list[float]) -> list[float]:
+    """A run's epoch times without its first, which warms up (lazy initialisation,
+    page faults), when it has more than one."""
+    return epoch_seconds[1:] if len(epoch_seconds) > 1 else epoch_seconds
+
+
 def aggregate(setup: str, system: str, runs: list[dict], args) -> dict:
+    """One system's record on one setup from its runs: the median of every run's
+    epochs but the first, and why runs failed (a row with some failed is
+    "partial", and counts as a failure in the exit code)."""
+    bad = [r for r in runs if r.get("status") != "ok"] or (
+        [] if runs else [{"status": "failed", "reason": "not run"}])
+    first = (runs or [{}])[0]
     record = {"record": "result", "setup": setup, "system": system, "label": LABELS[system],
+              "reason": "; ".join(dict.fromkeys(str(r.get("reason")) for r in bad)) or None,
               "sec_per_epoch": None, "accuracy": {}, "peak_rss_mb": None,
+              "rss_after_load_mb": first.get("rss_after_load_mb"),
               "time_vs_steepest": None, "epoch_seconds": [],
               "epochs": epochs_of(args, setup, system),
               "repeats": len(runs), "threads": args.threads,
-              "data": "synthetic" if args.synthetic else "mnist"}
+              "data": "synthetic" if args.synthetic else "mnist",
+              "train_rows": first.get("train_rows"), "test_rows": first.get("test_rows"),
+              "info": first.get("info", {})}
     ok = [r for r in runs if r.get("status") == "ok"]
     if not ok:
-        bad = runs[0] if runs else {"status": "failed", "reason": "not run"}
-        return record | {"status": bad.get("status", "failed"), "reason": bad.get("reason")}
-    times = [t for r in ok for t in r["epoch_seconds"]]
+        return record | {"status": bad[0].get("status", "failed")}
+    times = [t for r in ok for t in steady_epochs(r["epoch_seconds"])]
     accuracy = {k: statistics.median(r["accuracy"][k] for r in ok) for k in ok[0]["accuracy"]}
     return record | {
         "status": "ok" if len(ok) == len(runs) else "partial",
@@ -627,8 +642,8 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
             f"from {args.data_dir}")
     print(f"steepest benchmark: {data}")
     print(f"{args.epochs} epochs per run, {args.repeats} repeat(s) alternated, "
-          f"{args.threads} thread(s), float32, seed {args.seed}; s/epoch = median over all "
-          "epochs of all repeats")
+          f"{args.threads} thread(s), float32, seed {args.seed}; s/epoch = median over the "
+          "epochs of all repeats, each run's first left out (it warms up) when it has more")
     slow = [f"{LABELS[m]} on setup {st}" for st, m in sorted(SLOW)
             if m in results.get(st, {}) and epochs_of(args, st, m) < args.epochs]
     if slow:
@@ -657,6 +672,10 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
             print()
         previous = row[0]
         print(line(row))
+    for setup, by_system in results.items():
+        for system, r in by_system.items():
+            if r["status"] == "partial":
+                print(f"{setup}  {LABELS[system]}: partial, some runs failed: {r['reason']}")
     print()
     for rec in ratio_records:
         s = rec["setup"]
@@ -784,7 +803,8 @@ def main(argv=None) -> int:
         "cpus": os.cpu_count(), "python": platform.python_version(),
     }
     print_report(args, results, ratio_records, run_record)
-    failed = [r for by in results.values() for r in by.values() if r["status"] == "failed"]
+    failed = [r for by in results.values() for r in by.values()
+              if r["status"] in ("failed", "partial")]
     return 1 if failed else 0
 
 

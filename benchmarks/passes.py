@@ -5,9 +5,10 @@ path, in microseconds a call.
     python benchmarks/passes.py --rounds 15
 
 Each pass is timed on both paths of this tree (``steepest._kernels.use``), in
-turn, round after round, in one process; a round times a few hundred calls of each
-and keeps the mean, and the figures are the medians of the rounds (with the
-median of the rounds' ratios, compiled over NumPy). The passes:
+turn (the first of the two changing every round), round after round, in one
+process; a round times a few hundred calls of each and keeps the mean, and the
+figures are the medians of the rounds (with the median of the rounds' ratios,
+compiled over NumPy). The passes:
 
 - ``relu forward`` and ``relu backward`` (``ReLU.forward``, ``ReLU.backward``) on a
   layer's outputs: 10 x 8 (the playground's), 128 x 128 (setup a), 128 x 800 (c);
@@ -81,8 +82,8 @@ def measure(name: str, size: str, call: Callable[[], object], rounds: int) -> di
 
     calls = 2000 if size in ("10x8", "128x128") else 300
     timed: dict[str, list[float]] = {"compiled": [], "numpy": []}
-    for _ in range(rounds):
-        for path in timed:
+    for round_ in range(rounds):  # the path that goes first changes every round
+        for path in sorted(timed, reverse=bool(round_ % 2)):
             before = _kernels.use(path)
             try:
                 timed[path].append(_mean_microseconds(call, calls))

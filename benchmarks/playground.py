@@ -39,6 +39,8 @@ sys.path.insert(0, str(ROOT / "tests" / "playground"))  # the tests' browser hel
 
 from browser import Browser, missing  # noqa: E402
 
+from steepest._files import atomic_file  # noqa: E402
+
 #: TensorFlow Playground's pace is measured with this network.
 BENCHMARK = ("dataset=circle&points=500&train_ratio=50&batch_size=10"
              "&layers=8,8,8,8,8,8&activations=tanh&learning_rate=0.03")
@@ -274,15 +276,17 @@ def _network_and_output(page):
 
 def _save_png(image, path: Path, width: int, colors: int = 128) -> None:
     image = image.resize((width, round(image.height * width / image.width)))
-    image.quantize(colors=colors).save(path, optimize=True)
+    with atomic_file(path, suffix=".png") as tmp:
+        image.quantize(colors=colors).save(tmp, optimize=True)
 
 
 def _save_gif(frames: list, path: Path, width: int = 560) -> None:
     small = [f.resize((width, round(f.height * width / f.width))) for f in frames]
     palette = small[-1].quantize(colors=48)
     quantised = [f.quantize(palette=palette, dither=0) for f in small]
-    quantised[0].save(path, save_all=True, append_images=quantised[1:], duration=120, loop=0,
-                      optimize=True)
+    with atomic_file(path, suffix=".gif") as tmp:
+        quantised[0].save(tmp, save_all=True, append_images=quantised[1:], duration=120,
+                          loop=0, optimize=True)
 
 
 def _at_least_one(text: str) -> int:

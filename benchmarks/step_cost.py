@@ -128,8 +128,8 @@ def _build_compiled_kernels(commit: str, other: Path, scratch: Path) -> None:
         return  # a commit from before the compiled kernels
     project = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:pyproject.toml"],
                              capture_output=True, text=True, check=True).stdout
-    (spec,) = tomllib.loads(project)["tool"]["setuptools"]["ext-modules"]
     try:
+        (spec,) = tomllib.loads(project)["tool"]["setuptools"]["ext-modules"]
         from setuptools import Distribution, Extension
         from setuptools.command.build_ext import build_ext
 
@@ -139,7 +139,7 @@ def _build_compiled_kernels(commit: str, other: Path, scratch: Path) -> None:
         command.build_lib, command.build_temp = str(other.parent), str(scratch)
         command.ensure_finalized()
         command.run()
-    except Exception as exc:  # no setuptools, no compiler, or a source that does not build
+    except Exception as exc:  # no build table, no setuptools or compiler, a bad source
         print(f"note: the other commit's compiled kernels could not be built ({exc}): it "
               "runs NumPy's updates", file=sys.stderr)
 
@@ -184,6 +184,14 @@ def main() -> None:
         other = (steepest if args.against == NUMPY else
                  import_commit(args.against, Path(folder)) if args.against else None)
         records = [measure(steepest, other, name, args) for name in names]
+        # What ran on each side, for the record: the other tree's module file (in
+        # the temporary folder) and each side's update path.
+        sides = {"this_path": steepest._kernels.path()}
+        if args.against == NUMPY:
+            sides["other_path"] = NUMPY
+        elif other is not None:
+            sides |= {"other_module": other.__file__, "other_path": (
+                other._kernels.path() if hasattr(other, "_kernels") else NUMPY)}
     if args.against == NUMPY:
         print(f"this tree's update path: {steepest._kernels.path()}")
     elif other is not None and hasattr(other, "_kernels"):
@@ -198,20 +206,24 @@ def main() -> None:
                      f"({r['ratio_min']:.3f}-{r['ratio_max']:.3f})")
         print(line)
     for r in records:
-        print(json.dumps({"record": "step-cost", **r, "rounds": args.rounds,
+        print(json.dumps({"record": "step-cost", **r, **sides, "rounds": args.rounds,
                           "epochs": args.epochs, "threads": args.threads,
                           "data": "mnist" if args.mnist else "random",
                           "python": sys.version.split()[0]}))
 
 
 def measure(steepest, other, name: str, args: argparse.Namespace) -> dict:
-    """Medians over the rounds; with ``other``, each round times both, in turn."""
+    """Medians over the rounds; with ``other``, each round times both, in turn, the
+    one that goes first changing every round (an order effect favours neither)."""
     mine, theirs, ratios = [], [], []
-    for _ in range(args.rounds):
-        mine.append(step_microseconds(steepest, name, args.epochs))
-        if other is not None:
-            kernels = NUMPY if args.against == NUMPY else None
+    kernels = NUMPY if args.against == NUMPY else None
+    for round_ in range(args.rounds):
+        if other is not None and round_ % 2:
             theirs.append(step_microseconds(other, name, args.epochs, kernels))
+        mine.append(step_microseconds(steepest, name, args.epochs))
+        if other is not None and not round_ % 2:
+            theirs.append(step_microseconds(other, name, args.epochs, kernels))
+        if other is not None:
             ratios.append(mine[-1] / theirs[-1])
     record = {"network": name, "us_per_step": statistics.median(mine)}
     if other is not None:

@@ -125,7 +125,10 @@ def plot(records: list[dict], path: Path, threads: int) -> None:
     ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    from steepest._files import atomic_file
+
+    with atomic_file(path, suffix=path.suffix) as tmp:  # a killed run leaves the old plot
+        fig.savefig(tmp)
     plt.close(fig)
 
 

@@ -3,10 +3,12 @@ without PyTorch (run through subprocess, as CI and users run it)."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "compare.py"
 MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"  # the script's default --data-dir
 
-RESULT_KEYS = {"record", "setup", "system", "label", "status", "sec_per_epoch", "accuracy",
-               "peak_rss_mb", "time_vs_steepest", "epoch_seconds", "epochs", "repeats",
-               "threads", "data"}
+RESULT_KEYS = {"record", "setup", "system", "label", "status", "reason", "sec_per_epoch",
+               "accuracy", "peak_rss_mb", "rss_after_load_mb", "time_vs_steepest",
+               "epoch_seconds", "epochs", "repeats", "threads", "data", "train_rows",
+               "test_rows", "info"}
 RATIO_KEYS = {"record", "setup", "steepest_over_torch", "steepest_over_sklearn",
               "steepest_over_blas"}
 RUN_KEYS = {"record", "setups", "systems", "epochs", "repeats", "threads", "jobs", "seed",
@@ -63,7 +66,10 @@ def _table_rows(table: str) -> list[str]:
 def _check_ok(record: dict, epochs: int) -> None:
     assert record.keys() >= RESULT_KEYS
     assert record["status"] == "ok", record
-    assert record["sec_per_epoch"] > 0
+    assert record["reason"] is None
+    # The median of every run's epochs but its first (the warm-up), when it has more.
+    steady = [t for run in record["epoch_seconds"] for t in (run[1:] if len(run) > 1 else run)]
+    assert record["sec_per_epoch"] == statistics.median(steady) > 0
     assert record["peak_rss_mb"] > 0
     assert record["time_vs_steepest"] > 0
     assert all(len(run) == epochs and all(t > 0 for t in run) for run in record["epoch_seconds"])
@@ -101,6 +107,11 @@ def test_smoke_runs_every_setup_and_system(smoke):
             _check_ok(record, epochs=1 if slow else 2)
             assert record["epochs"] == (1 if slow else 2)
     assert results[("a", "steepest")]["time_vs_steepest"] == 1.0
+    for (setup, _system), record in results.items():  # the other's time over steepest's
+        if record["status"] == "ok":
+            steepest_time = results[(setup, "steepest")]["sec_per_epoch"]
+            assert record["time_vs_steepest"] == pytest.approx(
+                record["sec_per_epoch"] / steepest_time)
     # The fused kernels and NumPy's updates train to the same numbers, bit for bit.
     for setup in "abc":
         assert results[(setup, "steepest")]["accuracy"] == \
@@ -110,15 +121,17 @@ def test_smoke_runs_every_setup_and_system(smoke):
     # steepest learns the synthetic digits (10 classes: chance is 10 %)
     assert results[("a", "steepest")]["accuracy"]["2"] > 0.3
     assert set(ratios) == {"a", "b", "c"}
-    for setup, record in ratios.items():
+    for setup, record in ratios.items():  # steepest's time over the other's
         assert record.keys() >= RATIO_KEYS
-        assert record["steepest_over_blas"] > 0
-        if _available("sklearn"):
-            assert record["steepest_over_sklearn"] > 0
-        if _available("torch"):
-            assert record["steepest_over_torch"] > 0
+        steepest_time = results[(setup, "steepest")]["sec_per_epoch"]
+        for system in ("blas", "sklearn", "torch"):
+            other = results[(setup, system)]
+            expected = (steepest_time / other["sec_per_epoch"] if other["status"] == "ok"
+                        else None)
+            assert record[f"steepest_over_{system}"] == pytest.approx(expected)
         assert ("loop_over_steepest" in record) == (setup == "b")
-    assert ratios["b"]["loop_over_steepest"] > 0
+    assert ratios["b"]["loop_over_steepest"] == pytest.approx(
+        results[("b", "loop")]["sec_per_epoch"] / results[("b", "steepest")]["sec_per_epoch"])
 
     # The table: a header, one row per setup and system, the ratio lines.
     assert "synthetic random data (2,000 train / 500 test rows)" in table
@@ -162,7 +175,7 @@ def test_without_torch_the_row_says_skipped(tmp_path):
     results, ratios, run = _by_kind(records)
     assert set(results) == {("a", "steepest"), ("a", "torch"), ("a", "blas")}
     torch_row = results[("a", "torch")]
-    assert torch_row["status"] == "skipped"
+    assert torch_row.keys() >= RESULT_KEYS and torch_row["status"] == "skipped"
     assert "torch not importable" in torch_row["reason"]
     assert torch_row["sec_per_epoch"] is None
     _check_ok(results[("a", "steepest")], epochs=2)
@@ -197,6 +210,33 @@ def test_smoke_on_mnist():
     _check_ok(results[("a", "blas")], epochs=2)
     assert results[("a", "steepest")]["accuracy"]["2"] > 0.5  # real digits, 2000 rows
     assert "MNIST (2,000 train / 500 test rows)" in table
+
+
+def _compare_module():
+    spec = importlib.util.spec_from_file_location("compare_under_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_row_where_some_runs_failed_is_partial_says_why_and_fails_the_run():
+    compare = _compare_module()
+    args = argparse.Namespace(epochs=3, slow_epochs=2, threads=2, synthetic=True)
+    ok = {"status": "ok", "epoch_seconds": [9.0, 1.0, 3.0], "accuracy": {"1": 0.5, "3": 0.7},
+          "peak_rss_mb": 200.0, "rss_after_load_mb": 150.0, "train_rows": 100,
+          "test_rows": 50, "info": {"update": "numpy"}}
+    failed = {"status": "failed", "reason": "exit code 1: MemoryError"}
+    record = compare.aggregate("a", "steepest", [ok, failed], args)
+    assert record["status"] == "partial" and record["repeats"] == 2
+    assert record["reason"] == "exit code 1: MemoryError"
+    assert record["sec_per_epoch"] == 2.0  # 1.0 and 3.0: the 9-second first epoch left out
+    assert record.keys() >= RESULT_KEYS
+    all_failed = compare.aggregate("a", "steepest", [failed, failed], args)
+    assert all_failed["status"] == "failed" and all_failed["sec_per_epoch"] is None
+    assert all_failed.keys() >= RESULT_KEYS
+    # PyTorch's two epochs on setup b: the second alone counts
+    slow = compare.aggregate("b", "torch", [ok | {"epoch_seconds": [5.0, 2.0]}] * 2, args)
+    assert slow["status"] == "ok" and slow["sec_per_epoch"] == 2.0 and slow["epochs"] == 2
 
 
 def test_bad_options_exit_with_code_2():
@@ -235,6 +275,9 @@ def test_widths_smoke_prints_a_table_json_lines_and_draws_the_plot(tmp_path):
             continue
         assert record["status"] == "ok" and record["sec_per_epoch"] > 0
         assert len(record["seconds"]) == 2 and record["rows"] == 512
+        # the median short epoch (both, with only two), scaled to 60,000 rows
+        assert record["sec_per_epoch"] == pytest.approx(
+            statistics.median(record["seconds"]) * 60000 / 512)
     header = "| width | steepest | PyTorch | BLAS bound | steepest/PyTorch | steepest/bound |"
     assert header in lines
     assert any(line.startswith("| 16 | ") for line in lines)
@@ -304,8 +347,12 @@ def test_step_cost_against_a_commit_times_both_in_one_process():
     for r in records:
         assert r["record"] == "step-cost" and r["against"] == "HEAD~0" and r["rounds"] == 2
         assert r["threads"] == 2 and r["us_per_step"] > 0 and r["other_us_per_step"] > 0
-        assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"]
     built_there = _kernels.path() if importlib.util.find_spec("setuptools") else "numpy"
+    for r in records:  # the other side is the commit's tree, unpacked into a temporary folder
+        other = Path(r["other_module"])
+        assert other.parts[-2:] == ("steepest_other", "__init__.py")
+        assert not other.is_relative_to(ROOT) and not other.exists()  # cleaned up
+        assert (r["this_path"], r["other_path"]) == (_kernels.path(), built_there)
     assert lines[0] == f"update paths: this tree {_kernels.path()}, HEAD~0 {built_there}"
     assert "HEAD~0 us/step" in lines[1]
 
@@ -315,6 +362,7 @@ def test_step_cost_against_numpy_times_this_trees_two_update_paths():
     assert lines[0] == f"this tree's update path: {_kernels.path()}"
     assert "numpy us/step" in lines[1]
     assert record["network"] == "c" and record["against"] == "numpy"
+    assert (record["this_path"], record["other_path"]) == (_kernels.path(), "numpy")
     assert record["us_per_step"] > 0 and record["other_us_per_step"] > 0
 
 

@@ -33,7 +33,7 @@ PARSED_ONLY = {
         "test_docs_site.py's",
     ("docs/explanation/speed.md", "pip install -r benchmarks/requirements.txt"):
         "installs PyTorch and runs the benchmarks on MNIST (minutes); "
-        "tests/test_benchmarks.py runs compare.py --smoke",
+        "tests/benchmarks/test_benchmarks.py runs compare.py --smoke",
     ("docs/tutorial/index.md", 'pip install -e ".[cli,plots]"'): "installs the package",
     ("docs/how-to/command-line.md", 'pip install -e ".[cli]"\n'): "installs the package",
     ("docs/how-to/notebooks.md", "jupyter lab notebooks/"):
