@@ -285,6 +285,14 @@ def test_widths_smoke_prints_a_table_json_lines_and_draws_the_plot(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_widths_refuses_unknown_systems():
+    result = subprocess.run([sys.executable, str(WIDTHS_SCRIPT), "--systems", "steepest,jax"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert "unknown systems ['jax']; expected some of ['steepest', 'torch', 'blas']" in \
+        result.stderr
+
+
 # ------------------------------------------------------------ benchmarks/presets.py
 
 PRESETS_SCRIPT = ROOT / "benchmarks" / "presets.py"
