@@ -4,16 +4,18 @@
 Usage (from the repository root)::
 
     python benchmarks/widths.py                      # widths 64 ... 2048, MNIST, 2 threads
+    python benchmarks/widths.py --epochs 5 --repeats 3   # on a noisy machine
     python benchmarks/widths.py --smoke --png /tmp/w.png   # tiny run for CI
 
 The network is 784-W-10, ReLU, softmax cross-entropy, SGD with momentum 0.9
 (setup c of ``compare.py``, whose systems run here unchanged), batch 128. Each
 width trains ``--rows`` rows (a few dozen batches) for ``--epochs`` short epochs,
-every system in its own subprocess, the systems alternated at every width; a
-system's figure is the median short epoch scaled to the 60,000 rows of an MNIST
-epoch. Standard output: a table, then one JSON object per line
-(``"record": "width"`` per width and system, ``"record": "run"`` once); the plot
-goes to ``--png`` (default ``docs/images/speed-widths.png``).
+every system in its own subprocess, the systems alternated at every width
+(``--repeats`` times: A B C A B C); a system's figure is the median short epoch
+of its runs scaled to the 60,000 rows of an MNIST epoch. Standard output: a
+table, then one JSON object per line (``"record": "width"`` per width and
+system, ``"record": "run"`` once); the plot goes to ``--png`` (default
+``docs/images/speed-widths.png``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MNIST_ROWS = 60000
 SYSTEMS = ("steepest", "torch", "blas")
 LABELS = {"steepest": "steepest", "torch": "PyTorch", "blas": "BLAS bound"}
-FULL = {"widths": "64,128,256,512,1024,2048", "rows": 6400, "epochs": 3, "threads": 2}
-SMOKE = {"widths": "16,32", "rows": 512, "epochs": 2, "threads": 1}
+FULL = {"widths": "64,128,256,512,1024,2048", "rows": 6400, "epochs": 3, "threads": 2,
+        "repeats": 1}
+SMOKE = {"widths": "16,32", "rows": 512, "epochs": 2, "threads": 1, "repeats": 1}
 
 
 def _compare():
@@ -89,13 +92,28 @@ def run_worker(args, system: str, width: int) -> dict:
     return json.loads(lines[-1])
 
 
-def per_epoch(result: dict) -> float | None:
-    """The median short epoch (the first left out when there are more than two: it
-    warms up), scaled to an MNIST epoch of 60,000 rows."""
-    if result.get("status") != "ok":
+def per_epoch(results: list[dict]) -> float | None:
+    """The median short epoch of the runs that finished (each run's first left out
+    when it has more than two: it warms up), scaled to an MNIST epoch of 60,000
+    rows."""
+    ok = [r for r in results if r.get("status") == "ok"]
+    if not ok:
         return None
-    seconds = result["seconds"][1:] if len(result["seconds"]) > 2 else result["seconds"]
-    return statistics.median(seconds) * MNIST_ROWS / result["rows"]
+    seconds = [t for r in ok for t in (r["seconds"][1:] if len(r["seconds"]) > 2
+                                       else r["seconds"])]
+    return statistics.median(seconds) * MNIST_ROWS / ok[0]["rows"]
+
+
+def width_record(width: int, system: str, results: list[dict]) -> dict:
+    """One system at one width, from its runs (one per repeat)."""
+    ok = [r for r in results if r.get("status") == "ok"]
+    status = ("ok" if len(ok) == len(results) else "partial" if ok
+              else results[0].get("status", "failed"))
+    reasons = [r.get("reason") for r in results if r.get("status") != "ok"]
+    return {"record": "width", "width": width, "system": system, "status": status,
+            "reason": "; ".join(dict.fromkeys(map(str, reasons))) or None,
+            "sec_per_epoch": per_epoch(results), "repeats": len(results),
+            "seconds": [r["seconds"] for r in ok], "rows": ok[0]["rows"] if ok else None}
 
 
 def plot(records: list[dict], path: Path, threads: int) -> None:
@@ -140,6 +158,8 @@ def parse_args(argv=None):
                                             f"{FULL['rows']})")
     p.add_argument("--epochs", type=int, help="short epochs per system and width (default 3)")
     p.add_argument("--threads", type=int, help="BLAS and elementwise threads (default 2)")
+    p.add_argument("--repeats", type=int, help="runs of every system at each width, in "
+                                               "turn (default 1); the median of all")
     p.add_argument("--systems", default=",".join(SYSTEMS),
                    help=f"comma-separated subset of {','.join(SYSTEMS)}")
     p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data" / "mnist"))
@@ -172,25 +192,27 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     records = []
     for width in widths:  # every system at one width, then the next: drift hits all alike
-        for system in systems:
-            result = run_worker(args, system, width)
-            record = {"record": "width", "width": width, "system": system,
-                      "status": result["status"], "reason": result.get("reason"),
-                      "sec_per_epoch": per_epoch(result),
-                      "seconds": result.get("seconds"), "rows": result.get("rows")}
-            records.append(record)
-            figure = (f"{record['sec_per_epoch']:.3f} s/epoch" if record["sec_per_epoch"]
-                      else f"{record['status']}: {record['reason']}")
-            print(f"width {width} {LABELS[system]}: {figure}", file=sys.stderr, flush=True)
+        results: dict[str, list[dict]] = {system: [] for system in systems}
+        for repeat in range(args.repeats):  # and in turn, A B C A B C, at each width
+            for system in systems:
+                result = run_worker(args, system, width)
+                results[system].append(result)
+                figure = (f"{per_epoch([result]):.3f} s/epoch" if result["status"] == "ok"
+                          else f"{result['status']}: {result.get('reason')}")
+                print(f"width {width} {LABELS[system]} (repeat {repeat + 1}/{args.repeats})"
+                      f": {figure}", file=sys.stderr, flush=True)
+        records += [width_record(width, system, results[system]) for system in systems]
     run = {"record": "run", "widths": widths, "systems": systems, "rows": args.rows,
-           "epochs": args.epochs, "threads": args.threads, "smoke": args.smoke,
+           "epochs": args.epochs, "repeats": args.repeats, "threads": args.threads,
+           "smoke": args.smoke,
            "data": "synthetic" if args.synthetic else "mnist", "load_start": load_start,
            "load_end": [round(x, 2) for x in os.getloadavg()],
            "seconds": time.perf_counter() - started, "png": args.png or None}
 
     print(f"784-W-10 ReLU, momentum SGD, batch 128; {args.rows} rows x {args.epochs} short "
-          f"epochs per system and width, scaled to {MNIST_ROWS:,} rows; {args.threads} "
-          f"thread(s); load average {load_start} -> {run['load_end']}")
+          f"epochs per system and width, {args.repeats} repeat(s) in turn, scaled to "
+          f"{MNIST_ROWS:,} rows; {args.threads} thread(s); load average {load_start} -> "
+          f"{run['load_end']}")
     by = {(r["width"], r["system"]): r["sec_per_epoch"] for r in records}
     header = ["width", *[LABELS[s] for s in systems], "steepest/PyTorch", "steepest/bound"]
     print("| " + " | ".join(header) + " |")
@@ -208,7 +230,7 @@ def main(argv=None) -> int:
     for record in records:
         print(json.dumps(record))
     print(json.dumps(run))
-    return 1 if any(r["status"] == "failed" for r in records) else 0
+    return 1 if any(r["status"] in ("failed", "partial") for r in records) else 0
 
 
 def _ratio(a, b):

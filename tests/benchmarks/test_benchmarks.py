@@ -259,14 +259,18 @@ def test_widths_smoke_prints_a_table_json_lines_and_draws_the_plot(tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "widths.png"
     result = subprocess.run([sys.executable, str(WIDTHS_SCRIPT), "--smoke", "--synthetic",
-                             "--png", str(png)], capture_output=True, text=True, cwd=ROOT,
-                            timeout=600)
+                             "--repeats", "2", "--png", str(png)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     widths = [r for r in records if r["record"] == "width"]
     (run,) = [r for r in records if r["record"] == "run"]
     assert run["widths"] == [16, 32] and run["smoke"] and run["threads"] == 1
+    assert run["repeats"] == 2
+    order = re.findall(r"^width (\d+) (.+?) \(repeat (\d)/2\)", result.stderr, re.M)
+    systems = ["steepest", "PyTorch", "BLAS bound"]
+    assert order == [(w, s, r) for w in ("16", "32") for r in "12" for s in systems]
     expected = {(w, s) for w in (16, 32) for s in ("steepest", "torch", "blas")}
     assert {(r["width"], r["system"]) for r in widths} == expected
     for record in widths:
@@ -274,10 +278,12 @@ def test_widths_smoke_prints_a_table_json_lines_and_draws_the_plot(tmp_path):
             assert record["status"] == "skipped"
             continue
         assert record["status"] == "ok" and record["sec_per_epoch"] > 0
-        assert len(record["seconds"]) == 2 and record["rows"] == 512
-        # the median short epoch (both, with only two), scaled to 60,000 rows
+        assert record["repeats"] == 2 and record["rows"] == 512
+        assert [len(run) for run in record["seconds"]] == [2, 2]
+        # the median short epoch of both runs (every epoch, with only two), scaled to
+        # 60,000 rows
         assert record["sec_per_epoch"] == pytest.approx(
-            statistics.median(record["seconds"]) * 60000 / 512)
+            statistics.median(record["seconds"][0] + record["seconds"][1]) * 60000 / 512)
     header = "| width | steepest | PyTorch | BLAS bound | steepest/PyTorch | steepest/bound |"
     assert header in lines
     assert any(line.startswith("| 16 | ") for line in lines)
