@@ -553,8 +553,8 @@ def aggregate(setup: str, system: str, runs: list[dict], args) -> dict:
     """One system's record on one setup from its runs: the median of every run's
     epochs but the first, and why runs failed (a row with some failed is
     "partial", and counts as a failure in the exit code)."""
-    bad = [r for r in runs if r.get("status") != "ok"] or (
-        [] if runs else [{"status": "failed", "reason": "not run"}])
+    bad = ([r for r in runs if r.get("status") != "ok"] if runs
+           else [{"status": "failed", "reason": "not run"}])
     first = (runs or [{}])[0]
     record = {"record": "result", "setup": setup, "system": system, "label": LABELS[system],
               "reason": "; ".join(dict.fromkeys(str(r.get("reason")) for r in bad)) or None,
