@@ -497,3 +497,121 @@ def test_estimators_refuses_unknown_datasets():
     result = subprocess.run([sys.executable, str(ESTIMATORS_SCRIPT), "--data", "titanic"],
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 2 and "unknown datasets ['titanic']" in result.stderr
+
+
+# ------------------------------------------------------------ benchmarks/side_by_side.py
+
+SIDE_BY_SIDE_SCRIPT = ROOT / "benchmarks" / "side_by_side.py"
+
+
+def _side_by_side_module():
+    spec = importlib.util.spec_from_file_location("side_by_side_under_test", SIDE_BY_SIDE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _side_by_side(*options: str) -> tuple[str, list[dict], str]:
+    result = subprocess.run([sys.executable, str(SIDE_BY_SIDE_SCRIPT), *options],
+                            capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    return ("\n".join(line for line in lines if not line.startswith("{")),
+            [json.loads(line) for line in lines if line.startswith("{")], result.stderr)
+
+
+def test_side_by_side_times_each_system_in_turn_and_takes_the_rounds_ratios():
+    table, records, progress = _side_by_side("--smoke", "--synthetic", "--setup", "c",
+                                             "--systems", "steepest,steepest_numpy,blas")
+    systems = {r["system"]: r for r in records if r["record"] == "system"}
+    ratios = {r["pair"]: r for r in records if r["record"] == "ratio"}
+    (run,) = [r for r in records if r["record"] == "run"]
+    assert list(systems) == ["steepest", "steepest_numpy", "blas"]
+    for r in systems.values():
+        assert len(r["epoch_seconds"]) == 2 and all(t > 0 for t in r["epoch_seconds"])
+        assert r["sec_per_epoch"] == statistics.median(r["epoch_seconds"])
+    assert list(ratios) == ["steepest/steepest_numpy", "steepest/blas"]
+    mine = systems["steepest"]["epoch_seconds"]
+    for other in ("steepest_numpy", "blas"):
+        ratio = ratios[f"steepest/{other}"]
+        # each round's epoch of steepest over that round's epoch of the other
+        assert ratio["ratios"] == [s / t for s, t in zip(mine, systems[other]["epoch_seconds"],
+                                                         strict=True)]
+        assert ratio["median"] == statistics.median(ratio["ratios"])
+        assert ratio["min"] <= ratio["median"] <= ratio["max"]
+    blas = ratios["steepest/blas"]
+    assert (blas["target"], blas["target_is"], blas["met"]) == (1.3, "le", blas["median"] <= 1.3)
+    assert ratios["steepest/steepest_numpy"]["target"] is None
+    assert (run["rounds"], run["threads"], run["data"], run["train_rows"]) == (
+        2, 1, "synthetic", 2000)
+    assert run["setups"] == ["c"] and run["seconds"] > 0
+    # a warm-up round, then the two counted ones, each system once a round
+    assert [line.split(":")[0] for line in progress.splitlines()] == [
+        "setup c round 0/2 (warm-up, not counted)", "setup c round 1/2", "setup c round 2/2"]
+    assert f"steepest/BLAS bound {blas['median']:.2f}" in table
+    assert "steepest, NumPy updates" in table.splitlines()[3]
+
+
+def test_side_by_side_rotates_the_order_and_counts_the_loop_as_a_speedup():
+    side_by_side = _side_by_side_module()
+    assert [side_by_side.rotation(["a", "b", "c"], i) for i in range(4)] == [
+        ["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"], ["a", "b", "c"]]
+    targets = {("b", "torch"): 0.8, "b_loop_speedup": 20.0}
+    records = side_by_side.summarise("b", {"steepest": [1.0, 2.0, 1.0],
+                                           "torch": [2.0, 2.0, 4.0],
+                                           "loop": [5.0, 30.0, 25.0]}, targets)
+    systems = [r for r in records if r["record"] == "system"]
+    assert [(r["system"], r["sec_per_epoch"]) for r in systems] == [
+        ("steepest", 1.0), ("torch", 2.0), ("loop", 25.0)]
+    torch_ratio, loop_ratio = (r for r in records if r["record"] == "ratio")
+    assert torch_ratio["pair"] == "steepest/torch" and torch_ratio["ratios"] == [0.5, 1.0, 0.25]
+    assert (torch_ratio["median"], torch_ratio["met"]) == (0.5, True)
+    assert loop_ratio["pair"] == "loop/steepest" and loop_ratio["ratios"] == [5.0, 15.0, 25.0]
+    assert (loop_ratio["median"], loop_ratio["target_is"], loop_ratio["met"]) == (15.0, "ge",
+                                                                                   False)
+
+
+@pytest.mark.skipif(not _kernels.built(), reason="the compiled kernels were not built here")
+def test_side_by_side_runs_steepests_numpy_path_only_inside_its_own_epochs():
+    # compare.py's builder chooses NumPy's path for its whole (own) process; here the
+    # compiled system shares the process, so the choice must hold only for the epoch.
+    side_by_side = _side_by_side_module()
+    seen = []
+
+    def numpy_builder(cfg, X, y, Xt, yt, args):
+        _kernels.use("numpy")
+        return (lambda: seen.append(_kernels.path())), None, {}
+
+    fake = argparse.Namespace(WORKERS={"steepest_numpy": numpy_builder})
+    before = _kernels.use(None)
+    try:
+        epoch = side_by_side._build(fake, "steepest_numpy", {}, ((None, None), (None, None)),
+                                    None)
+        assert _kernels.path().startswith("compiled")
+        epoch()
+        assert seen == ["numpy"] and _kernels.path().startswith("compiled")
+    finally:
+        _kernels.use(before)
+
+
+def test_side_by_side_refuses_bad_options():
+    def refused(*options: str) -> str:
+        result = subprocess.run([sys.executable, str(SIDE_BY_SIDE_SCRIPT), *options],
+                                capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert result.returncode == 2
+        return result.stderr
+
+    assert "--systems must include steepest" in refused("--systems", "torch,blas")
+    assert "unknown ['keras']" in refused("--systems", "steepest,keras")
+    assert "--synthetic" in refused("--data-dir", "/nonexistent/mnist")
+    assert "--rounds and --threads must be >= 1" in refused("--rounds", "0", "--synthetic")
+
+
+@pytest.mark.skipif(not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file(),
+                    reason=f"no MNIST files in {MNIST_DIR}")
+def test_side_by_side_on_mnist():
+    _, records, _ = _side_by_side("--smoke", "--setup", "a", "--systems", "steepest,blas")
+    (run,) = [r for r in records if r["record"] == "run"]
+    assert (run["data"], run["train_rows"]) == ("mnist", 2000)
+    (ratio,) = [r for r in records if r["record"] == "ratio"]
+    assert ratio["pair"] == "steepest/blas" and ratio["median"] > 0
