@@ -204,27 +204,23 @@ def _thread_limit(threads: int):
     return threadpool_limits(limits=threads)
 
 
-def _label(compare, system: str) -> str:
-    return compare.LABELS[system]
-
-
 def print_setup(compare, setup: str, systems: list[dict], ratios: list[dict]) -> None:
+    label = compare.LABELS
     print(f"setup {setup}: {compare.SETUPS[setup]['title']}")
     print(f"  {'system':<24} {'s/epoch':>8} {'min':>8} {'max':>8}")
     for r in systems:
         if "skipped" in r:
-            print(f"  {_label(compare, r['system']):<24} skipped: {r['skipped']}")
+            print(f"  {label[r['system']]:<24} skipped: {r['skipped']}")
         else:
             t = r["epoch_seconds"]
-            print(f"  {_label(compare, r['system']):<24} {r['sec_per_epoch']:8.3f} "
+            print(f"  {label[r['system']]:<24} {r['sec_per_epoch']:8.3f} "
                   f"{min(t):8.3f} {max(t):8.3f}")
     for r in ratios:
-        other = r["pair"].split("/")[1 if r["pair"].startswith("steepest") else 0]
         if r["pair"] == "loop/steepest":
             what = f"steepest is {r['median']:.1f} x faster than the per-sample loop"
             span = f"({r['min']:.1f}-{r['max']:.1f})"
         else:
-            what = f"steepest/{_label(compare, other)} {r['median']:.2f}"
+            what = f"steepest/{label[r['pair'].split('/')[1]]} {r['median']:.2f}"
             span = f"({r['min']:.2f}-{r['max']:.2f})"
         goal = ""
         if r["target"] is not None:

@@ -511,9 +511,9 @@ def _side_by_side_module():
     return module
 
 
-def _side_by_side(*options: str) -> tuple[str, list[dict], str]:
+def _side_by_side(*options: str, env: dict | None = None) -> tuple[str, list[dict], str]:
     result = subprocess.run([sys.executable, str(SIDE_BY_SIDE_SCRIPT), *options],
-                            capture_output=True, text=True, cwd=ROOT, timeout=600)
+                            capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     return ("\n".join(line for line in lines if not line.startswith("{")),
@@ -592,6 +592,19 @@ def test_side_by_side_runs_steepests_numpy_path_only_inside_its_own_epochs():
         assert seen == ["numpy"] and _kernels.path().startswith("compiled")
     finally:
         _kernels.use(before)
+
+
+def test_side_by_side_without_torch_says_skipped_and_compares_the_rest(tmp_path):
+    blocker = tmp_path / "torch"  # a 'torch' that cannot be imported, first on the path
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('torch blocked by the test')\n")
+    table, records, _ = _side_by_side("--smoke", "--synthetic", "--setup", "a",
+                                      env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    systems = {r["system"]: r for r in records if r["record"] == "system"}
+    assert "torch not importable" in systems["torch"]["skipped"]
+    assert set(systems) == {"steepest", "torch", "blas"}  # the loop runs on b only
+    assert [r["pair"] for r in records if r["record"] == "ratio"] == ["steepest/blas"]
+    assert "PyTorch                  skipped: torch not importable" in table
 
 
 def test_side_by_side_refuses_bad_options():
