@@ -93,8 +93,13 @@ def parse_args(argv=None, compare=None):
                 f"{','.join(compare.SYSTEMS)}" if unknown else
                 "--systems must include steepest: every ratio is steepest's")
     args.system_list = [s for s in compare.SYSTEMS if s in systems]
-    if args.rounds < 1 or args.threads < 1 or args.settle < 0:
+    if args.rounds < 1 or args.threads < 1 or not args.settle >= 0:  # NaN fails too
         p.error("--rounds and --threads must be >= 1, --settle >= 0")
+    if min(args.train_rows or 1, args.test_rows or 1) < 1:
+        p.error("--train-rows and --test-rows must be >= 1")
+    # scikit-learn's builder sizes its estimator by the epochs it will train: one a
+    # round, the warm-up's included.
+    args.epochs = args.rounds + 1
     if not args.synthetic:
         data_dir = Path(args.data_dir)
         data_dir = data_dir if data_dir.is_absolute() else ROOT / data_dir
@@ -138,12 +143,12 @@ def run_setup(compare, setup: str, args, data) -> tuple[list[dict], list[dict]]:
     """Build the setup's systems on ``data`` and time them in turn: (system records,
     with a ``skipped`` one for each system that cannot run here; ratio records)."""
     cfg = compare.SETUPS[setup]
-    epochs_of, skipped = {}, []
+    epochs_of, infos, skipped = {}, {}, []
     for name in args.system_list:
         if setup not in compare.ONLY_FOR.get(name, (setup,)):
             continue
         try:
-            epochs_of[name] = _build(compare, name, cfg, data, args)
+            epochs_of[name], infos[name] = _build(compare, name, cfg, data, args)
         except compare.Skip as exc:
             skipped.append({"record": "system", "setup": setup, "system": name,
                             "skipped": str(exc)})
@@ -151,38 +156,48 @@ def run_setup(compare, setup: str, args, data) -> tuple[list[dict], list[dict]]:
         raise SystemExit("steepest could not run: nothing to compare")
     names = list(epochs_of)
     times = {name: [] for name in names}
-    with _thread_limit(args.threads):
+    positions = {name: [] for name in names}  # where in each counted round it ran
+    with _thread_limit(args.threads) as pools:
         for round_index in range(args.rounds + 1):  # round 0: the warm-up
+            order = rotation(names, round_index)
             this_round = {}
-            for name in rotation(names, round_index):
+            for name in order:
                 time.sleep(args.settle)
                 start = time.perf_counter()
                 epochs_of[name]()
                 this_round[name] = time.perf_counter() - start
             if round_index:
-                for name, seconds in this_round.items():
-                    times[name].append(seconds)
+                for position, name in enumerate(order):
+                    times[name].append(this_round[name])
+                    positions[name].append(position)
             print(f"setup {setup} round {round_index}/{args.rounds}"
                   f"{' (warm-up, not counted)' if not round_index else ''}: "
-                  + ", ".join(f"{compare.LABELS[n]} {this_round[n]:.3f} s" for n in names),
+                  + ", ".join(f"{compare.LABELS[n]} {this_round[n]:.3f} s" for n in order),
                   file=sys.stderr, flush=True)
     targets = compare.RATIO_TARGETS | {"b_loop_speedup": compare.TARGETS["b_loop_speedup"]}
     records = summarise(setup, times, targets)
-    return [r for r in records if r["record"] == "system"] + skipped, [
-        r for r in records if r["record"] == "ratio"]
+    # scikit-learn's builder reports its estimator's state once trained: a callable.
+    infos = {name: info() if callable(info) else info for name, info in infos.items()}
+    systems = [r | {"positions": positions[r["system"]], "info": infos[r["system"]],
+                    "thread_pools": pools}
+               for r in records if r["record"] == "system"]
+    return systems + skipped, [r for r in records if r["record"] == "ratio"]
 
 
 def _build(compare, name: str, cfg: dict, data, args):
-    """One epoch of system ``name``, as a function. steepest's NumPy path is chosen
+    """One epoch of system ``name``, as a function, and what its builder reports
+    (steepest's update path, torch's threads ...). steepest's NumPy path is chosen
     around each of its epochs only: ``compare.py`` chooses it for its whole worker
     process, and here steepest's compiled path shares the process."""
     (X, y), (Xt, yt) = data
-    epoch = compare.WORKERS[name](cfg, X, y, Xt, yt, args)[0]
     if name != "steepest_numpy":
-        return epoch
+        epoch, _, info = compare.WORKERS[name](cfg, X, y, Xt, yt, args)
+        return epoch, info
     from steepest import _kernels
 
-    _kernels.use(None)  # undo the builder's choice, made for a process of its own
+    saved = _kernels.use(None)
+    epoch, _, info = compare.WORKERS[name](cfg, X, y, Xt, yt, args)
+    _kernels.use(saved)  # the builder chose NumPy's path for a process of its own
 
     def on_numpys_path():
         before = _kernels.use("numpy")
@@ -191,17 +206,22 @@ def _build(compare, name: str, cfg: dict, data, args):
         finally:
             _kernels.use(before)
 
-    return on_numpys_path
+    return on_numpys_path, info
 
 
+@contextlib.contextmanager
 def _thread_limit(threads: int):
     """threadpoolctl's limit on every BLAS and OpenMP pool loaded by now (the systems'
-    imports are done), as ``compare.py``'s workers set it; nothing without it."""
+    imports are done), as ``compare.py``'s workers set it; yields the pools it set,
+    as ``"openblas 2 threads"`` (an empty list without threadpoolctl)."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads)
+        yield []
+        return
+    with threadpool_limits(limits=threads):
+        yield sorted({f"{pool['internal_api']} {pool['num_threads']} threads"
+                      for pool in threadpool_info()})
 
 
 def print_setup(compare, setup: str, systems: list[dict], ratios: list[dict]) -> None:
@@ -248,7 +268,9 @@ def main(argv=None) -> int:
     import numpy as np
 
     records.append({
-        "record": "run", "setups": setups, "systems": args.system_list, "rounds": args.rounds,
+        "record": "run", "setups": setups, "rounds": args.rounds,
+        "systems": [s for s in args.system_list
+                    if any(r.get("system") == s and "skipped" not in r for r in records)],
         "threads": args.threads, "settle": args.settle, "seed": args.seed,
         "data": "synthetic" if args.synthetic else "mnist", "train_rows": len(data[0][0]),
         "load_start": load_start, "load_end": list(os.getloadavg()),

@@ -545,9 +545,20 @@ def test_side_by_side_times_each_system_in_turn_and_takes_the_rounds_ratios():
     assert (run["rounds"], run["threads"], run["data"], run["train_rows"]) == (
         2, 1, "synthetic", 2000)
     assert run["setups"] == ["c"] and run["seconds"] > 0
-    # a warm-up round, then the two counted ones, each system once a round
-    assert [line.split(":")[0] for line in progress.splitlines()] == [
+    assert run["systems"] == ["steepest", "steepest_numpy", "blas"]
+    # a warm-up round, then the two counted ones, each system once a round, the
+    # order turned by one each round: round r starts with system r (mod 3)
+    rounds = [line for line in progress.splitlines() if line.startswith("setup ")]
+    assert [line.split(":")[0] for line in rounds] == [
         "setup c round 0/2 (warm-up, not counted)", "setup c round 1/2", "setup c round 2/2"]
+    assert rounds[1].split(": ")[1].startswith("steepest, NumPy updates")
+    assert rounds[2].split(": ")[1].startswith("BLAS bound")
+    for j, name in enumerate(systems):
+        assert systems[name]["positions"] == [(j - r) % 3 for r in (1, 2)]
+    assert systems["steepest"]["info"]["update"] == _kernels.path()
+    assert systems["steepest_numpy"]["info"]["update"] == "numpy"
+    if _available("threadpoolctl"):
+        assert "openblas 1 threads" in systems["blas"]["thread_pools"]
     assert f"steepest/BLAS bound {blas['median']:.2f}" in table
     assert "steepest, NumPy updates" in table.splitlines()[3]
 
@@ -583,13 +594,13 @@ def test_side_by_side_runs_steepests_numpy_path_only_inside_its_own_epochs():
         return (lambda: seen.append(_kernels.path())), None, {}
 
     fake = argparse.Namespace(WORKERS={"steepest_numpy": numpy_builder})
-    before = _kernels.use(None)
+    before = _kernels.use("compiled")  # the caller's own choice, kept through it all
     try:
-        epoch = side_by_side._build(fake, "steepest_numpy", {}, ((None, None), (None, None)),
-                                    None)
-        assert _kernels.path().startswith("compiled")
+        epoch, info = side_by_side._build(fake, "steepest_numpy", {},
+                                          ((None, None), (None, None)), None)
+        assert info == {} and _kernels.use("compiled") == "compiled"
         epoch()
-        assert seen == ["numpy"] and _kernels.path().startswith("compiled")
+        assert seen == ["numpy"] and _kernels.use("compiled") == "compiled"
     finally:
         _kernels.use(before)
 
@@ -605,6 +616,23 @@ def test_side_by_side_without_torch_says_skipped_and_compares_the_rest(tmp_path)
     assert set(systems) == {"steepest", "torch", "blas"}  # the loop runs on b only
     assert [r["pair"] for r in records if r["record"] == "ratio"] == ["steepest/blas"]
     assert "PyTorch                  skipped: torch not importable" in table
+    (run,) = [r for r in records if r["record"] == "run"]
+    assert run["systems"] == ["steepest", "blas"]  # those that ran
+
+
+def test_side_by_side_runs_the_loop_and_scikit_learn_on_setup_b():
+    pytest.importorskip("sklearn")
+    table, records, _ = _side_by_side("--smoke", "--synthetic", "--setup", "b",
+                                      "--systems", "steepest,sklearn,loop")
+    systems = {r["system"]: r for r in records if r["record"] == "system"}
+    assert list(systems) == ["steepest", "sklearn", "loop"]
+    assert systems["sklearn"]["info"]["dtype"] == "float32"  # its estimator, once trained
+    loop = next(r for r in records if r["record"] == "ratio" and r["pair"] == "loop/steepest")
+    assert loop["ratios"] == [t / s for s, t in zip(systems["steepest"]["epoch_seconds"],
+                                                    systems["loop"]["epoch_seconds"],
+                                                    strict=True)]
+    assert (loop["target"], loop["target_is"]) == (20.0, "ge")
+    assert f"steepest is {loop['median']:.1f} x faster than the per-sample loop" in table
 
 
 def test_side_by_side_refuses_bad_options():
@@ -618,6 +646,10 @@ def test_side_by_side_refuses_bad_options():
     assert "unknown ['keras']" in refused("--systems", "steepest,keras")
     assert "--synthetic" in refused("--data-dir", "/nonexistent/mnist")
     assert "--rounds and --threads must be >= 1" in refused("--rounds", "0", "--synthetic")
+    assert "--settle >= 0" in refused("--settle", "-1", "--synthetic")
+    assert "--settle >= 0" in refused("--settle", "nan", "--synthetic")
+    assert "--train-rows and --test-rows must be >= 1" in refused("--train-rows", "-5",
+                                                                  "--synthetic")
 
 
 @pytest.mark.skipif(not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file(),
