@@ -452,6 +452,18 @@ def worker(args) -> dict:
 # =============================================================================== parent
 
 
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose the data (read by :func:`_load_data`): ``--data-dir``,
+    ``--synthetic``, ``--train-rows`` and ``--test-rows``."""
+    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                   help="folder of the MNIST IDX files, relative to the repository root "
+                        f"unless absolute (default {DEFAULT_DATA_DIR})")
+    p.add_argument("--synthetic", action="store_true",
+                   help="random MNIST-shaped data instead of MNIST (runs anywhere)")
+    p.add_argument("--train-rows", type=int, default=None, help="use the first N training rows")
+    p.add_argument("--test-rows", type=int, default=None, help="use the first N test rows")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Benchmark steepest against scikit-learn, PyTorch, a per-sample loop and "
@@ -469,13 +481,7 @@ def parse_args(argv=None):
                    help="runs of every system, alternated A B A B (default 2)")
     p.add_argument("--threads", type=int, default=None,
                    help="BLAS/OpenMP/torch threads of every system (default 2; --smoke: 1)")
-    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
-                   help="folder of the MNIST IDX files, relative to the repository root "
-                        f"unless absolute (default {DEFAULT_DATA_DIR})")
-    p.add_argument("--synthetic", action="store_true",
-                   help="random MNIST-shaped data instead of MNIST (runs anywhere)")
-    p.add_argument("--train-rows", type=int, default=None, help="use the first N training rows")
-    p.add_argument("--test-rows", type=int, default=None, help="use the first N test rows")
+    add_data_options(p)
     p.add_argument("--smoke", action="store_true",
                    help="tiny run for CI: 2000/500 rows, 2 epochs, 1 repeat, every setup, "
                         "1 thread, 3 workers at once")

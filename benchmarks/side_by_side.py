@@ -72,13 +72,7 @@ def parse_args(argv=None, compare=None):
                    help="BLAS/OpenMP/torch threads of every system (default 2)")
     p.add_argument("--settle", type=float, default=None,
                    help="seconds of sleep before each epoch (default 0.25)")
-    p.add_argument("--data-dir", default=compare.DEFAULT_DATA_DIR,
-                   help="folder of the MNIST IDX files, relative to the repository root "
-                        f"unless absolute (default {compare.DEFAULT_DATA_DIR})")
-    p.add_argument("--synthetic", action="store_true",
-                   help="random MNIST-shaped data instead of MNIST (runs anywhere)")
-    p.add_argument("--train-rows", type=int, default=None, help="use the first N training rows")
-    p.add_argument("--test-rows", type=int, default=None, help="use the first N test rows")
+    compare.add_data_options(p)
     p.add_argument("--smoke", action="store_true",
                    help="tiny run for CI: 2000/500 rows, 2 rounds, 1 thread, no settling")
     p.add_argument("--seed", type=int, default=0, help="seed of every system (default 0)")
