@@ -10,8 +10,10 @@ process; a round times a few hundred calls of each and keeps the mean, and the
 figures are the medians of the rounds (with the median of the rounds' ratios,
 compiled over NumPy). The passes:
 
-- ``relu forward`` and ``relu backward`` (``ReLU.forward``, ``ReLU.backward``) on a
-  layer's outputs: 10 x 8 (the playground's), 128 x 128 (setup a), 128 x 800 (c);
+- ``relu forward``, ``relu+bias forward`` and ``relu backward`` (``ReLU.forward``,
+  ``ReLU.add_bias_and_forward``: the layer's bias added in the same pass, and
+  ``ReLU.backward``) on a layer's outputs: 10 x 8 (the playground's), 128 x 128
+  (setup a), 128 x 800 (c);
 - ``finiteness check`` on a gradient of setup a's and c's sizes (101,770 and
   636,010 values): the check ``train_step`` makes first (``fit`` leaves it to the
   update's loop);
@@ -50,9 +52,11 @@ def _layer_passes(shape: tuple[int, int]) -> dict[str, Callable[[], object]]:
     rng = np.random.default_rng(0)
     Z = rng.standard_normal(shape).astype(np.float32)  # half the units positive
     grads = rng.standard_normal(shape).astype(np.float32)
+    zero_bias = np.zeros(shape[1], np.float32)  # Z += 0 leaves Z as it was: the same work
     relu = ReLU()
     # backward works in place, and its zeros stay zeros: the same work every call
     return {"relu forward": lambda: relu.forward(Z),
+            "relu+bias forward": lambda: relu.add_bias_and_forward(Z, zero_bias),
             "relu backward": lambda: relu.backward(Z, None, grads)}
 
 

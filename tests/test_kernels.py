@@ -315,6 +315,85 @@ def test_the_relu_kernels_refuse_arrays_of_another_size_or_precision():
         _fused.relu(np.empty(4, np.float32), np.ones(4, np.float32), False)
 
 
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_relu_with_its_bias_gives_numpys_numbers_bit_for_bit(dtype, monkeypatch):
+    # Z += b, then max(Z, 0): the sums left in Z and the outputs, bit for bit, with
+    # the special values meeting a bias that has its own (NaN, infinities, -0.0).
+    relu = get_activation("relu")
+    ran, run = [], _kernels.run
+
+    def spy(name, *arrays_and_scalars):
+        ran.append(name)
+        return run(name, *arrays_and_scalars)
+
+    monkeypatch.setattr(_kernels, "run", spy)
+    values = _awkward_values(dtype, n=97 * 103)
+    b = _awkward_values(dtype, n=103)[::-1].copy()
+    out = {}
+    for path in ("numpy", "compiled"):
+        _kernels.use(path)
+        Z = values.reshape(97, 103).copy()
+        with np.errstate(invalid="ignore"):  # inf + -inf, on NumPy's path
+            A = relu.add_bias_and_forward(Z, b)
+        out[path] = Z, A
+    with np.errstate(invalid="ignore"):
+        sums = values.reshape(97, 103) + b
+    for path in ("numpy", "compiled"):
+        Z, A = out[path]
+        assert Z.dtype == A.dtype == dtype
+        assert np.array_equal(_bits(Z), _bits(sums))
+        assert np.array_equal(_bits(A), _bits(np.maximum(sums, 0)))
+    assert not np.signbit(out["compiled"][1][sums == 0]).any()  # max(-0.0, 0) is +0.0
+    assert ran == ["relu_bias"]  # one compiled pass on that path, none on NumPy's
+
+
+@needs_kernels
+def test_the_relu_with_its_bias_takes_numpys_path_for_what_the_kernel_does_not_take():
+    relu = get_activation("relu")
+    _kernels.use("compiled")
+    rng = np.random.default_rng(8)
+    Z = rng.standard_normal((6, 8)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    for odd_Z, odd_b in ((np.asfortranarray(Z), b), (Z, b.astype(np.float64)),
+                         (Z, np.repeat(b, 2)[::2]), (Z[0].copy(), b), (Z, _misaligned(b)),
+                         (Z.astype(np.float16), b)):
+        assert not (_kernels.suits(odd_Z) and odd_Z.ndim == 2 and _kernels.suits(odd_b)
+                    and odd_b.dtype == odd_Z.dtype)
+        sums = odd_Z.copy()
+        sums += odd_b  # in place, as the layer adds it: Z keeps its precision
+        got_Z = odd_Z.copy()
+        got = relu.add_bias_and_forward(got_Z, odd_b)
+        assert np.array_equal(got_Z, sums) and np.array_equal(got, np.maximum(sums, 0))
+    with pytest.raises(ValueError, match="broadcast"):  # NumPy's own word for a wrong bias
+        relu.add_bias_and_forward(Z.copy(), b[:5])
+    # Every other activation adds the bias, then runs its forward pass
+    tanh = get_activation("tanh")
+    Z2 = Z.copy()
+    assert np.array_equal(tanh.add_bias_and_forward(Z2, b), np.tanh(Z + b))
+    assert np.array_equal(Z2, Z + b)
+
+
+@needs_kernels
+def test_the_relu_bias_kernel_refuses_what_it_cannot_take():
+    from steepest import _fused
+
+    out, z = np.empty((3, 4), np.float32), np.ones((3, 4), np.float32)
+    with pytest.raises(TypeError, match="relu_bias takes 3 arguments, got 2"):
+        _fused.relu_bias(out, z)
+    read_only = z.copy()
+    read_only.flags.writeable = False
+    with pytest.raises(TypeError, match="relu_bias writes its argument 1, which is read-only"):
+        _fused.relu_bias(out, read_only, np.ones(4, np.float32))
+    for bias in (np.ones(5, np.float32), np.ones(4, np.float64), np.ones(0, np.float32),
+                 _misaligned(np.ones(4, np.float32))):
+        with pytest.raises(TypeError, match="relu_bias takes a bias of the arrays' precision"):
+            _fused.relu_bias(out, z, bias)
+    with pytest.raises(TypeError, match="relu_bias takes float32 or float64 arrays"):
+        _fused.relu_bias(out, np.ones(11, np.float32), np.ones(4, np.float32))
+    assert np.array_equal(z, np.ones((3, 4), np.float32))  # refused: nothing written
+
+
 def _poisoned_at(net, bad_step):
     """Make ``net``'s backward pass give NaN and infinity in the gradient at step
     ``bad_step`` (1-based); returns the list of the weights before each step."""

@@ -1,6 +1,7 @@
 /* steepest._fused: the optimisers' updates, the gradient's finiteness check and the
-   ReLU's two passes as compiled loops, one pass over the arrays each (see steepest/_kernels.py, which
-   calls them, and _fused_loops.h, which holds them).
+   ReLU's passes (forward, forward with the layer's bias, backward) as compiled loops,
+   one pass over the arrays each (see steepest/_kernels.py, which calls them, and
+   _fused_loops.h, which holds them).
 
    Built when steepest is installed, if a C compiler is at hand (the extension is
    optional: without it the NumPy updates run). Compiled with -ffp-contract=off, so
@@ -70,6 +71,16 @@ static char precision_of(const Py_buffer *view)
     return format[0] && !format[1] ? format[0] : 0;
 }
 
+/* 0, or -1 with a TypeError when kernel `name` was given `nargs` arguments, not `expected`. */
+static int count(const char *name, Py_ssize_t nargs, Py_ssize_t expected)
+{
+    if (nargs == expected)
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd argument%s, got %zd", name, expected,
+                 expected == 1 ? "" : "s", nargs);
+    return -1;
+}
+
 /* Take the arrays (C-contiguous, aligned, writable but for the second, all float32
    or all float64, all of one size), the flag `copy` when `with_copy` (an update: `keep` is
    the last array), and the numbers. 0, or -1 with an exception set. */
@@ -77,11 +88,8 @@ static int take(Call *call, const char *kernel, PyObject *const *args, Py_ssize_
                 int n_arrays, int with_copy, int n_scalars)
 {
     call->n_views = 0;
-    if (nargs != n_arrays + with_copy + n_scalars) {
-        PyErr_Format(PyExc_TypeError, "%s takes %d arguments, got %zd", kernel,
-                     n_arrays + with_copy + n_scalars, nargs);
+    if (count(kernel, nargs, n_arrays + with_copy + n_scalars) < 0)
         return -1;
-    }
     for (int i = 0; i < n_arrays; i++) {
         int flags = PyBUF_FORMAT | PyBUF_C_CONTIGUOUS | (i == 1 ? 0 : PyBUF_WRITABLE);
         Py_buffer *view = &call->views[i];
@@ -183,16 +191,51 @@ UPDATE(adam, 5, 6,
 PASS(relu)
 PASS(relu_backward)
 
+/* relu_bias(out, z, b): z += b row by row, then out = max(z, 0). out and z as take()
+   has them (z written too, so it must be writable); b one row of their precision. */
+static PyObject *relu_bias(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Call call;
+    Py_buffer bias;
+    Py_ssize_t cols;
+    if (count("relu_bias", nargs, 3) < 0 || take(&call, "relu_bias", args, 2, 2, 0, 0) < 0)
+        return NULL;
+    if (call.views[1].readonly) {
+        PyErr_SetString(PyExc_TypeError, "relu_bias writes its argument 1, which is read-only");
+        release(&call);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[2], &bias, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        release(&call);
+        return NULL;
+    }
+    cols = bias.itemsize ? bias.len / bias.itemsize : 0;
+    if (precision_of(&bias) != call.precision || cols == 0 || call.size % cols ||
+        (uintptr_t)bias.buf % (uintptr_t)bias.itemsize) {
+        PyErr_SetString(PyExc_TypeError, "relu_bias takes a bias of the arrays' precision, "
+                        "aligned, whose length divides their size");
+        PyBuffer_Release(&bias);
+        release(&call);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    if (call.precision == 'f')
+        relu_bias_f32(call.data[0], call.data[1], bias.buf, call.size / cols, cols);
+    else
+        relu_bias_f64(call.data[0], call.data[1], bias.buf, call.size / cols, cols);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&bias);
+    release(&call);
+    Py_RETURN_NONE;
+}
+
 static PyObject *all_finite(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     Py_buffer view;
     char precision;
     int finite;
-    if (nargs != 1) {
-        PyErr_Format(PyExc_TypeError, "all_finite takes 1 argument, got %zd", nargs);
-        return NULL;
-    }
-    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+    if (count("all_finite", nargs, 1) < 0 ||
+        PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
         return NULL;
     precision = precision_of(&view);
     if (precision != 'f' && precision != 'd') {
@@ -221,6 +264,7 @@ static PyMethodDef methods[] = {
     METHOD(all_finite, "all_finite(values) -> bool: no NaN or infinity in values"),
     METHOD(relu, "relu(out, z): out = max(z, 0), as np.maximum(z, 0)"),
     METHOD(relu_backward, "relu_backward(grads, z): grads *= (z > 0), in place"),
+    METHOD(relu_bias, "relu_bias(out, z, b): z += b (b one row), then out = max(z, 0)"),
     {NULL, NULL, 0, NULL},
 };
 

@@ -54,6 +54,13 @@ class Activation:
         """dLoss/dZ from dLoss/dA; may reuse ``grad_A``'s memory."""
         raise NotImplementedError
 
+    def add_bias_and_forward(self, Z: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``Z += b`` (``Z`` ``(n, n_units)``, ``b`` ``(n_units,)``, in place: ``Z``
+        becomes the layer's weighted sums), then ``forward(Z)``; the ReLU makes both
+        in one pass."""
+        Z += b
+        return self.forward(Z)
+
     def derivative(self, Z: np.ndarray) -> np.ndarray:
         """Elementwise dA/dZ (not defined for softmax, whose Jacobian is a matrix)."""
         return self.backward(Z, self.forward(Z), np.ones_like(Z))
@@ -165,6 +172,14 @@ class ReLU(Activation):
             _kernels.run("relu", A, Z)
             return A
         return np.maximum(Z, 0)
+
+    def add_bias_and_forward(self, Z: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if (_kernels.suits(Z) and Z.ndim == 2 and _kernels.suits(b)
+                and b.shape == Z.shape[1:] and b.dtype == Z.dtype):
+            A = np.empty_like(Z)  # one compiled pass for both, the same numbers
+            _kernels.run("relu_bias", A, Z, b)
+            return A
+        return super().add_bias_and_forward(Z, b)
 
     def backward(self, Z: np.ndarray, A: np.ndarray, grad_A: np.ndarray) -> np.ndarray:
         if _kernels.suits(grad_A, Z):

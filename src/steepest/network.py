@@ -470,8 +470,7 @@ class Network:
             # np.dot, not @: on a small batch's small matrices its call costs about
             # a microsecond less, and a step makes three products a layer.
             Z = np.dot(inputs[i], W)
-            Z += b
-            A = _in_dtype(f.forward(Z), Z.dtype)
+            A = _in_dtype(f.add_bias_and_forward(Z, b), Z.dtype)
             sums.append(Z)
             outputs.append(A)
             if i < last:
@@ -498,8 +497,7 @@ class Network:
         A = X
         for (W, b), f in zip(layers or self._layers, self.activations, strict=True):
             Z = np.dot(A, W)
-            Z += b
-            A = f.forward(Z)
+            A = f.add_bias_and_forward(Z, b)
         return Z, A
 
     def _loss(self, trace: Trace, Y: np.ndarray, row_weights: np.ndarray | None) -> float:

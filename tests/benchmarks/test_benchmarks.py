@@ -432,7 +432,7 @@ def test_passes_times_each_kernel_against_numpys_pass():
     lines = result.stdout.splitlines()
     assert lines[0] == f"compiled: {_kernels.path()}; 1 rounds, one thread, float32"
     records = [json.loads(line) for line in lines if line.startswith("{")]
-    layer = ["relu forward", "relu backward"]
+    layer = ["relu forward", "relu+bias forward", "relu backward"]
     parameters = ["finiteness check", "momentum update", "adam update"]
     assert [(r["pass"], r["size"]) for r in records] == (
         [(name, size) for size in ("10x8", "128x128", "128x800") for name in layer]
