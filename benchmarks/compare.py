@@ -659,7 +659,7 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
         print(f"{args.jobs} workers ran at once: the timings below are NOT comparable "
               "(a check that every code path runs, not a benchmark)")
     print(f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
-          f"{os.cpu_count()} CPUs; {run['versions']}")
+          f"{os.cpu_count()} CPUs ({run['processor']}); {run['versions']}")
     print(f"load average at start {run['load_start']}, at end {run['load_end']}; "
           f"wall time {run['seconds']:.0f} s")
     for setup in results:
@@ -727,6 +727,31 @@ def print_report(args, results: dict[str, dict[str, dict]], ratio_records: list[
     for rec in ratio_records:
         print(json.dumps(rec))
     print(json.dumps(run_record))
+
+
+def processor(cpuinfo: Path = Path("/proc/cpuinfo"),
+              caches: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> str:
+    """The processor's model and its unified L2 and L3 caches, as Linux reports them
+    (``"Intel(R) Xeon(R) Processor, L2 2048K, L3 491520K"``): a machine of the same
+    name may be a different processor from one day to the next, and the ratio of the
+    products to the passes between them moves with it. ``platform.processor()``, or
+    ``"unknown processor"``, where ``/proc`` and ``/sys`` do not say."""
+    model = platform.processor() or "unknown processor"
+    try:
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name") and ":" in line]
+    except OSError:
+        names = []
+    parts = [names[0] if names and names[0] else model]
+    for index in sorted(caches.glob("index*")):
+        try:
+            level, kind, size = ((index / f).read_text().strip()
+                                 for f in ("level", "type", "size"))
+        except OSError:
+            continue
+        if level in ("2", "3") and kind == "Unified":
+            parts.append(f"L{level} {size}")
+    return ", ".join(parts)
 
 
 def _versions() -> str:
@@ -806,7 +831,7 @@ def main(argv=None) -> int:
         "train_rows": first_ok.get("train_rows", 0), "test_rows": first_ok.get("test_rows", 0),
         "load_start": load_start, "load_end": [round(x, 2) for x in os.getloadavg()],
         "seconds": time.perf_counter() - started, "versions": _versions(),
-        "cpus": os.cpu_count(), "python": platform.python_version(),
+        "cpus": os.cpu_count(), "processor": processor(), "python": platform.python_version(),
     }
     print_report(args, results, ratio_records, run_record)
     failed = [r for by in results.values() for r in by.values()

@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown presets {unknown}; expected some of {list(TARGETS)}")
 
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
+    from compare import processor  # benchmarks/, this script's folder, is on sys.path
+
+    print(f"machine: {os.cpu_count()} cores ({processor()}); python {sys.version.split()[0]}; "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -269,7 +269,12 @@ def main(argv=None) -> int:
         "data": "synthetic" if args.synthetic else "mnist", "train_rows": len(data[0][0]),
         "load_start": load_start, "load_end": list(os.getloadavg()),
         "seconds": time.perf_counter() - began, "numpy": np.__version__,
-        "python": sys.version.split()[0], "cpus": os.cpu_count()})
+        "python": sys.version.split()[0], "cpus": os.cpu_count(),
+        "processor": compare.processor()})
+    run = records[-1]
+    print(f"machine: {run['cpus']} CPUs ({run['processor']}); Python {run['python']}, "
+          f"numpy {run['numpy']}; load average {[round(x, 2) for x in load_start]} -> "
+          f"{[round(x, 2) for x in run['load_end']]}\n")
     for record in records:
         print(json.dumps(record))
     return 0

@@ -207,12 +207,13 @@ def main(argv=None) -> int:
            "smoke": args.smoke,
            "data": "synthetic" if args.synthetic else "mnist", "load_start": load_start,
            "load_end": [round(x, 2) for x in os.getloadavg()],
-           "seconds": time.perf_counter() - started, "png": args.png or None}
+           "seconds": time.perf_counter() - started, "png": args.png or None,
+           "cpus": os.cpu_count(), "processor": _compare().processor()}
 
     print(f"784-W-10 ReLU, momentum SGD, batch 128; {args.rows} rows x {args.epochs} short "
           f"epochs per system and width, {args.repeats} repeat(s) in turn, scaled to "
-          f"{MNIST_ROWS:,} rows; {args.threads} thread(s); load average {load_start} -> "
-          f"{run['load_end']}")
+          f"{MNIST_ROWS:,} rows; {args.threads} thread(s) of {run['cpus']} CPUs "
+          f"({run['processor']}); load average {load_start} -> {run['load_end']}")
     by = {(r["width"], r["system"]): r["sec_per_epoch"] for r in records}
     header = ["width", *[LABELS[s] for s in systems], "steepest/PyTorch", "steepest/bound"]
     print("| " + " | ".join(header) + " |")

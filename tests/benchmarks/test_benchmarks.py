@@ -31,7 +31,7 @@ RATIO_KEYS = {"record", "setup", "steepest_over_torch", "steepest_over_sklearn",
               "steepest_over_blas"}
 RUN_KEYS = {"record", "setups", "systems", "epochs", "repeats", "threads", "jobs", "seed",
             "smoke", "data", "train_rows", "test_rows", "load_start", "load_end", "seconds",
-            "versions"}
+            "versions", "cpus", "processor"}
 
 
 def _available(module: str) -> bool:
@@ -91,6 +91,8 @@ def test_smoke_runs_every_setup_and_system(smoke):
     results, ratios, run = _by_kind(records)
     assert run.keys() >= RUN_KEYS
     assert run["smoke"] and run["data"] == "synthetic" and run["epochs"] == 2
+    assert run["processor"] == _compare_module().processor() != ""
+    assert f"{run['cpus']} CPUs ({run['processor']}); numpy " in table
     assert (run["train_rows"], run["test_rows"]) == (2000, 500)
     expected = {(s, m) for s in "abc"
                 for m in ("steepest", "steepest_numpy", "sklearn", "torch", "blas")}
@@ -239,6 +241,32 @@ def test_a_row_where_some_runs_failed_is_partial_says_why_and_fails_the_run():
     assert slow["status"] == "ok" and slow["sec_per_epoch"] == 2.0 and slow["epochs"] == 2
 
 
+def _cache(folder: Path, level: str, kind: str, size: str) -> None:
+    folder.mkdir(parents=True)
+    for name, text in (("level", level), ("type", kind), ("size", size)):
+        (folder / name).write_text(text + "\n")
+
+
+def test_processor_names_the_model_and_its_unified_caches(tmp_path):
+    compare = _compare_module()
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+                       "model name\t: AMD EPYC 7B13\nflags\t\t: fpu\n\n"
+                       "processor\t: 1\nmodel name\t: AMD EPYC 7B13\n")
+    caches = tmp_path / "cache"
+    _cache(caches / "index0", "1", "Data", "32K")
+    _cache(caches / "index1", "1", "Instruction", "32K")
+    _cache(caches / "index2", "2", "Unified", "512K")
+    _cache(caches / "index3", "3", "Unified", "32768K")
+    (caches / "index4").mkdir()  # a cache Linux lists without its files: left out
+    assert compare.processor(cpuinfo, caches) == "AMD EPYC 7B13, L2 512K, L3 32768K"
+    # where neither file says: the platform module's name, or that it is unknown
+    fallback = compare.platform.processor() or "unknown processor"
+    assert compare.processor(tmp_path / "missing", tmp_path / "none") == fallback
+    cpuinfo.write_text("processor\t: 0\nmodel name\t:\n")
+    assert compare.processor(cpuinfo, tmp_path / "none") == fallback
+
+
 def test_bad_options_exit_with_code_2():
     result = subprocess.run([sys.executable, str(SCRIPT), "--systems", "steepest,keras"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -268,6 +296,9 @@ def test_widths_smoke_prints_a_table_json_lines_and_draws_the_plot(tmp_path):
     (run,) = [r for r in records if r["record"] == "run"]
     assert run["widths"] == [16, 32] and run["smoke"] and run["threads"] == 1
     assert run["repeats"] == 2
+    assert run["processor"] == _compare_module().processor()
+    assert f"1 thread(s) of {run['cpus']} CPUs ({run['processor']}); load average" in \
+        result.stdout
     order = re.findall(r"^width (\d+) (.+?) \(repeat (\d)/2\)", result.stderr, re.M)
     systems = ["steepest", "PyTorch", "BLAS bound"]
     assert order == [(w, s, r) for w in ("16", "32") for r in "12" for s in systems]
@@ -320,6 +351,7 @@ def test_presets_smoke_on_digits():
     assert 0.1 < record["test_accuracy"] <= 1 and record["met"] is None
     assert record["command"].startswith("steepest train --preset digits-best --json")
     assert "| digits-best |" in out and "| >= 98.0% | - |" in out
+    assert out.startswith(f"machine: {os.cpu_count()} cores ({_compare_module().processor()});")
 
 
 @pytest.mark.skipif(not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
@@ -546,6 +578,8 @@ def test_side_by_side_times_each_system_in_turn_and_takes_the_rounds_ratios():
         2, 1, "synthetic", 2000)
     assert run["setups"] == ["c"] and run["seconds"] > 0
     assert run["systems"] == ["steepest", "steepest_numpy", "blas"]
+    assert run["processor"] == _compare_module().processor()
+    assert f"machine: {run['cpus']} CPUs ({run['processor']}); Python " in table
     # a warm-up round, then the two counted ones, each system once a round, the
     # order turned by one each round: round r starts with system r (mod 3)
     rounds = [line for line in progress.splitlines() if line.startswith("setup ")]
