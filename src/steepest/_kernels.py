@@ -25,7 +25,8 @@ NumPy's few. :func:`path` says which path the updates take.
 
 The kernels run on the calling thread: parallel loops, beside OpenBLAS's threads
 (which spin on the cores for a while after each matrix product), made training
-1.5-2.6 x slower, not faster (``benchmarks/RESULTS.md``).
+1.5-2.6 x slower, not faster, and a C worker thread for half of each loop 1.2 x
+slower: it took about 0.1 ms to get the core (``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
