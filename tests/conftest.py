@@ -26,6 +26,23 @@ def _classifier(seed: int = 0, **kwargs) -> Network:
     return Network([2, 4, 2], activation="tanh", loss="cross_entropy", seed=seed, **kwargs)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _dask_scratch_in_the_sessions_folder(tmp_path_factory):
+    """Dask's workers (the sweeps' LocalCluster, in this process or in a CLI
+    subprocess) keep their scratch space in a folder of this session, not in
+    ``/tmp/dask-scratch-space``, which Dask leaves behind."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DASK_TEMPORARY_DIRECTORY", str(tmp_path_factory.mktemp("dask-scratch")))
+    try:
+        import dask.config
+    except ImportError:  # no dask extra: no sweep on Dask runs
+        pass
+    else:
+        dask.config.refresh()  # dask read the environment when it was imported
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def blobs():
     """``blobs(n=200, seed=0, gap=2.0) -> (X, y)``: two labelled Gaussian blobs."""

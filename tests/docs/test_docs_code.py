@@ -6,6 +6,7 @@ the printed reports, the messages, what the networks learned."""
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,7 @@ def test_python_blocks_run_and_keep_their_promises(page, capsys, tmp_path, monke
     if missing:
         pytest.skip(f"{name(page)} needs {', '.join(missing)}: pip install -e \".[interop]\"")
     monkeypatch.chdir(tmp_path)  # files a block writes land here
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # and its tempfile.mkdtemp()s
     namespace, checked = run_page(page)
     printed = capsys.readouterr().out
     # Every claim was checked: none sits on a line the check cannot see (a

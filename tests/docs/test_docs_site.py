@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -165,10 +166,15 @@ def _free_port() -> int:
 
 def test_mkdocs_serve_serves_the_site_on_this_machine(tmp_path):
     port = _free_port()
+    # mkdocs serve builds into a folder of its own under TMPDIR, removed when it stops
+    # on Ctrl-C (SIGINT); SIGTERM would leave a copy of the site behind.
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(ROOT / "mkdocs.yml"),
          "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=MKDOCS_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=MKDOCS_ENV | {"TMPDIR": str(temp)}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     try:
         deadline, page = time.monotonic() + 120, None
         while page is None and time.monotonic() < deadline and server.poll() is None:
@@ -179,9 +185,15 @@ def test_mkdocs_serve_serves_the_site_on_this_machine(tmp_path):
                 time.sleep(0.5)
         assert page is not None, f"mkdocs serve did not answer: {server.poll()}"
         assert "<title>steepest</title>" in page and "Quick start" in page
+        assert [p.name[:7] for p in temp.iterdir()] == ["mkdocs_"]  # the site it serves
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+    assert list(temp.iterdir()) == []
 
 
 # ------------------------------------------------------------------ README and links

@@ -15,10 +15,13 @@ NOTEBOOK_DIR = Path(__file__).parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
-def execute(notebook: nbformat.NotebookNode, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The kernel inherits this environment: one BLAS thread, the same PYTHONPATH.
+def execute(notebook: nbformat.NotebookNode, monkeypatch: pytest.MonkeyPatch,
+            temp: Path) -> None:
+    # The kernel inherits this environment: one BLAS thread, the same PYTHONPATH, and
+    # the test's folder for the temporary folders a notebook makes (tempfile.mkdtemp).
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     monkeypatch.setenv("MPLBACKEND", "agg")
+    monkeypatch.setenv("TMPDIR", str(temp))
     client = NotebookClient(notebook, kernel_name="python3", timeout=120,
                             resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
     client.execute()
@@ -38,5 +41,5 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path, monkeypatch):
-    execute(nbformat.read(path, as_version=4), monkeypatch)
+def test_notebook_runs_top_to_bottom(path, monkeypatch, tmp_path):
+    execute(nbformat.read(path, as_version=4), monkeypatch, tmp_path)
