@@ -27,12 +27,14 @@ def _classifier(seed: int = 0, **kwargs) -> Network:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _dask_scratch_in_the_sessions_folder(tmp_path_factory):
+def _caches_in_the_sessions_folder(tmp_path_factory):
     """Dask's workers (the sweeps' LocalCluster, in this process or in a CLI
-    subprocess) keep their scratch space in a folder of this session, not in
-    ``/tmp/dask-scratch-space``, which Dask leaves behind."""
+    subprocess) keep their scratch space, and PyTorch's compiler (the exports to
+    ONNX) its cache, in folders of this session, not in ``/tmp/dask-scratch-space``
+    and ``/tmp/torchinductor_<user>``, which they leave behind."""
     patch = pytest.MonkeyPatch()
     patch.setenv("DASK_TEMPORARY_DIRECTORY", str(tmp_path_factory.mktemp("dask-scratch")))
+    patch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("torchinductor")))
     try:
         import dask.config
     except ImportError:  # no dask extra: no sweep on Dask runs
