@@ -72,14 +72,18 @@ static CLONES int NAME(all_finite)(const REAL *restrict values, Py_ssize_t size)
     return !bad;
 }
 
-/* np.maximum(z, 0), the ReLU: a NaN stays itself, -0.0 becomes +0.0, as NumPy has
-   them. `out` is not `z`. */
+/* np.maximum(x, 0), the ReLU of one value: a NaN stays itself, -0.0 becomes +0.0,
+   as NumPy has them. */
+static inline REAL NAME(relu_of)(REAL x)
+{
+    return (x > 0 || x != x) ? x : 0;
+}
+
+/* np.maximum(z, 0) over an array. `out` is not `z`. */
 static CLONES void NAME(relu)(REAL *restrict out, const REAL *restrict z, Py_ssize_t size)
 {
-    for (Py_ssize_t i = 0; i < size; i++) {
-        REAL x = z[i];
-        out[i] = (x > 0 || x != x) ? x : 0;
-    }
+    for (Py_ssize_t i = 0; i < size; i++)
+        out[i] = NAME(relu_of)(z[i]);
 }
 
 /* The bias added to every row of z, in place, then the ReLU of the sums into out:
@@ -93,7 +97,7 @@ static CLONES void NAME(relu_bias)(REAL *restrict out, REAL *restrict z,
         for (Py_ssize_t j = 0; j < cols; j++) {
             REAL x = z_row[j] + b[j];
             z_row[j] = x;
-            out_row[j] = (x > 0 || x != x) ? x : 0;
+            out_row[j] = NAME(relu_of)(x);
         }
     }
 }
