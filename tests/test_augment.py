@@ -227,10 +227,12 @@ def test_augmenter_edge_cases():
     np.testing.assert_array_equal(ImageAugmenter((3, 5), shift=0, rotation=0, scale=0)(
         image, rng), image)
     mirror = ImageAugmenter((3, 5), shift=0, rotation=0, scale=0, mirror=True)
+    flipped = []
     for seed in range(6):
         out = mirror(image, np.random.default_rng(seed)).reshape(3, 5)
-        assert (np.array_equal(out, image.reshape(3, 5))
-                or np.array_equal(out, image.reshape(3, 5)[:, ::-1]))
+        flipped.append(np.array_equal(out, image.reshape(3, 5)[:, ::-1]))
+        assert flipped[-1] or np.array_equal(out, image.reshape(3, 5))
+    assert any(flipped) and not all(flipped)
     assert ImageAugmenter((4, 7), rotation=20, elastic_alpha=2, mirror=True)(
         rng.random((3, 28)), rng).shape == (3, 28)
     # Full-batch and one-row batches in fit.

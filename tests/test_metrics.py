@@ -33,5 +33,5 @@ def test_perfect_mean_and_constant_predictions():
 def test_shapes_must_match():
     with pytest.raises(ShapeError, match=r"y_true has shape \(3, 1\) and y_pred \(2, 1\)"):
         regression_scores([1, 2, 3], [1, 2])
-    with pytest.raises(ShapeError):
+    with pytest.raises(ShapeError, match=r"\(0, 1\); they must match and hold values"):
         regression_scores([], [])

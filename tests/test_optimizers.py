@@ -321,8 +321,9 @@ def test_bad_optimizer_config(spec, message):
 
 
 def test_config_error_is_a_value_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match=r"unknown optimizer 'nope'; expected one of") as info:
         get_optimizer("nope")
+    assert isinstance(info.value, ValueError)
 
 
 # --------------------------------------------------------------------------- schedules

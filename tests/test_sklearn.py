@@ -181,8 +181,17 @@ def test_early_stopping_stops_and_keeps_best(iris):
     clf = NetworkClassifier(**QUICK | {"epochs": 500, "learning_rate": 0.05,
                                         "early_stopping": True, "n_iter_no_change": 3})
     clf.fit(X, y)
-    assert clf.n_iter_ < 500
-    assert "val_loss" in clf.network_.history
+    val_loss = clf.network_.history["val_loss"]
+    best = int(np.argmin(val_loss))
+    assert clf.n_iter_ == len(val_loss) < 500
+    assert best < len(val_loss) - 1  # it went on past its best epoch...
+    # ...and ends with that epoch's weights: the held-out rows (the network's own
+    # split, 10 %) give the best epoch's validation loss again.
+    order = np.random.default_rng(clf.network_.split_seed).permutation(len(X))
+    rows = np.sort(order[: round(0.1 * len(X))])
+    labels = np.searchsorted(clf.classes_, y[rows])
+    assert clf.network_.evaluate(X[rows], labels)["loss"] == pytest.approx(val_loss[best],
+                                                                             rel=1e-6)
 
 
 def test_clone_and_pickle(tmp_path, iris):
@@ -402,8 +411,15 @@ def test_pipeline_grid_search_over_hidden_layer_sizes(labelled):
     search = GridSearchCV(make_pipeline(StandardScaler(), NetworkClassifier(**TINY)),
                           {"networkclassifier__hidden_layer_sizes": [(), (4,), (8, 4)]}, cv=2)
     search.fit(X, y)
-    assert search.best_params_["networkclassifier__hidden_layer_sizes"] in [(), (4,), (8, 4)]
+    assert len(search.cv_results_["params"]) == 3
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    best = search.best_params_["networkclassifier__hidden_layer_sizes"]
+    # the refitted network has the hidden layers the search chose
+    assert search.best_estimator_[-1].network_.sizes == [3, *best, 3]
     assert search.predict_proba(X[:3]).shape == (3, 3)
+    for hidden in [(), (8, 4)]:
+        alone = NetworkClassifier(**TINY | {"hidden_layer_sizes": hidden}).fit(X, y)
+        assert alone.network_.sizes == [3, *hidden, 3]
 
 
 # ---------------------------------------------------------------------- defaults for small tables

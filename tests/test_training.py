@@ -985,7 +985,8 @@ def test_validation_split_with_zero_weights_on_one_side(blobs, classifier, zero_
 def test_fit_settings_of_the_wrong_type_raise_config_error(blobs, classifier, setting):
     X, y = blobs(20, gap=1.5)
     net = classifier()
-    with pytest.raises(ConfigError):
+    (name, value), = setting.items()
+    with pytest.raises(ConfigError, match=rf"^{name} must .*, got {re.escape(repr(value))}$"):
         net.fit(X, y, **({"optimizer": "sgd"} | setting))
     # NumPy integers are whole numbers
     h = net.fit(X, y, epochs=np.int64(2), batch_size=np.int64(16))

@@ -323,24 +323,26 @@ def test_values_beyond_float32_range_raise_data_error():
         weights[0][0, 0] = 1e39
         with pytest.raises(DataError, match="too large for float32"):
             net.set_weights(weights)
-        with pytest.raises(DataError):
+        with pytest.raises(DataError, match="sample_weight is too large: its sum overflows"):
             net.fit(X, y, sample_weight=np.full(4, 1e308))
 
 
 def test_ragged_lists_raise_data_error():
-    with pytest.raises(DataError):
+    ragged = "must be a rectangular numeric array"
+    with pytest.raises(DataError, match=f"^X {ragged}"):
         Network([3, 2], loss="cross_entropy").fit([[1, 2, 3], [1, 2]], [0, 1])
     net = Network([2, 2])
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=f"^y {ragged}"):
         net.fit([[1, 2], [3, 4]], [[1, 0], [0]])
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match=f"^W0 {ragged}"):
         net.set_weights([[[1, 2], [3]], [0, 0]])
 
 
-def test_two_dimensional_sample_weight_is_a_shape_error(blobs, classifier):
+def test_two_dimensional_sample_weight_is_a_shape_error(blobs, classifier, fit_fails):
     X, y = blobs(20, gap=1.5)
     net = classifier()
-    with pytest.raises(ShapeError):
-        net.fit(X, y, sample_weight=np.ones((4, 5)))
+    # 20 rows of 5 weights: the right number of rows, but not one weight per row
+    message = fit_fails(net, ShapeError, X, y, sample_weight=np.ones((20, 5)))
+    assert message == "sample_weight must have shape (20,), one weight per row; got (20, 5)"
     h = net.fit(X, y, sample_weight=np.ones((20, 1)))
     assert np.isfinite(h["loss"]).all()

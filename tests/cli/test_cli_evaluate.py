@@ -96,11 +96,17 @@ def test_evaluate_reproduces_the_training_test_figures(tmp_path, seed):
 
 
 def test_evaluate_binary_cross_entropy_model(tmp_path):
-    run_json("train", "--data", "xor", "--loss", "binary_cross_entropy", "--epochs", "5",
-             "--out", "bce.npz", cwd=tmp_path)
+    trained = run_json("train", "--data", "xor", "--loss", "binary_cross_entropy",
+                       "--epochs", "5", "--out", "bce.npz", cwd=tmp_path)
     result = run("evaluate", "bce.npz", cwd=tmp_path)
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stderr
+    assert re.search(r"loss \d\.\d{4}   accuracy \d+\.\d\d%", result.stdout), result.stdout
+    report = run_json("evaluate", "bce.npz", cwd=tmp_path)
+    assert steepest.load(tmp_path / "bce.npz").loss.name == "binary_cross_entropy"
+    assert report["classes"] == ["0", "1"] and sum(report["support"]) == report["samples"]
+    assert report["loss"] == pytest.approx(trained["test_loss"], rel=1e-6)
+    assert report["accuracy"] == pytest.approx(trained["test_accuracy"])
 
 
 def test_csv_regression_learns_the_target(csv_dir, reg_model):

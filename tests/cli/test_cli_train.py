@@ -357,9 +357,14 @@ def test_csv_rare_category_in_the_test_split(tmp_path):
         rows.append((f"{a:.3f}", "red" if i % 2 else "blue", int(a > 0)))
     rows.append(("0.5", "green", 1))
     write_csv(tmp_path / "rare.csv", ["a", "color", "y"], rows)
-    result = run("train", "--data", "rare.csv", "--one-hot", "color", "--epochs", "1",
-                 "--seed", "1", "--json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    report = run_json("train", "--data", "rare.csv", "--one-hot", "color", "--epochs", "1",
+                      "--seed", "1", cwd=tmp_path)
+    # with seed 1 the lone "green" row is one of the 10 test rows: its column exists
+    # all the same
+    assert report["test_samples"] == 10 and report["layers"] == [4, 16, 2]
+    assert math.isfinite(report["test_loss"])
+    schema = steepest.load(report["model"]).record["csv"]["schema"]
+    assert schema["categories"] == {"color": ["blue", "green", "red"]}
 
 
 def test_csv_not_utf8(tmp_path):
