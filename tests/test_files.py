@@ -19,6 +19,7 @@ from steepest._files import (
     exclusive,
     file_target,
     is_steepest_picture,
+    read_problem,
     remove_stale_temporaries,
 )
 from steepest.errors import SteepestError, WriteError
@@ -303,3 +304,28 @@ def test_pictures_steepest_drew_are_told_from_others(tmp_path):
     assert is_steepest_picture(ours)
     assert not is_steepest_picture(theirs) and not is_steepest_picture(csv)
     assert not is_steepest_picture(tmp_path / "missing.png")
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def test_read_problem_says_what_stands_at_a_path_instead_of_a_file(tmp_path):
+    (tmp_path / "model.npz").write_bytes(b"x")
+    (tmp_path / "link.npz").symlink_to("model.npz")
+    (tmp_path / "folder.npz").mkdir()
+    os.mkfifo(tmp_path / "pipe.npz")
+    (tmp_path / "a.npz").symlink_to("b.npz")
+    (tmp_path / "b.npz").symlink_to("a.npz")
+    (tmp_path / "dangling.npz").symlink_to("gone.npz")
+    expected = {
+        "model.npz": None,
+        "link.npz": None,  # followed to the file
+        "missing.npz": "no such model file",
+        "dangling.npz": "no such model file",
+        "folder.npz": "a folder, not a model file",
+        "pipe.npz": "a FIFO (named pipe), not a model file",
+        "a.npz": "a loop of symbolic links, not a model file",
+        "model.npz/inside": "cannot read it: Not a directory",
+    }
+    for name, problem in expected.items():
+        assert read_problem(tmp_path / name, "model file") == problem, name

@@ -22,6 +22,7 @@ untouched, and the error (:class:`~steepest.errors.WriteError`) says so.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import re
@@ -64,6 +65,25 @@ def file_target(path: str | os.PathLike[str]) -> Path:
             raise WriteError(f"cannot write {path}: it is {kind}, not a file; give a file "
                              "name (steepest replaces only regular files)")
     return resolved
+
+
+def read_problem(path: str | os.PathLike[str], what: str) -> str | None:
+    """Why ``path`` cannot be read as a ``what`` ("model file", "CSV file"), for the
+    message ``f"{path}: {problem}"``; None when a regular file is there (symbolic
+    links followed). A FIFO is refused, not opened: reading it would wait for a
+    writer that may never come."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:  # a dangling link too
+        return f"no such {what}"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"a loop of symbolic links, not a {what}"
+        return f"cannot read it: {_reason(exc)}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((kind for test, kind in _NODE_KINDS if test(mode)), "not a regular file")
+    return f"{kind}, not a {what}"
 
 
 @contextlib.contextmanager
