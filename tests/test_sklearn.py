@@ -4,6 +4,7 @@ in Pipeline, GridSearchCV, cross_val_score, clone and pickle."""
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -420,6 +421,58 @@ def test_pipeline_grid_search_over_hidden_layer_sizes(labelled):
     for hidden in [(), (8, 4)]:
         alone = NetworkClassifier(**TINY | {"hidden_layer_sizes": hidden}).fit(X, y)
         assert alone.network_.sizes == [3, *hidden, 3]
+
+
+def test_fit_for_no_epochs_is_a_config_error(iris):
+    X, y = iris
+    for estimator in (NetworkClassifier(epochs=0), NetworkRegressor(epochs=0)):
+        with pytest.raises(ConfigError, match=r"^epochs must be a whole number >= 1 for fit, "
+                                              r"got 0$"):
+            estimator.fit(X, y)
+        assert not hasattr(estimator, "network_")
+
+
+def test_scikit_learns_input_checks_raise_steepests_data_error(iris):
+    X, y = iris
+    clf = NetworkClassifier(**QUICK | {"epochs": 2})
+    holed = X.copy()
+    holed[3, 1] = np.nan
+    with pytest.raises(DataError, match=r"^Input X contains NaN"):
+        clf.fit(holed, y)
+    with pytest.raises(DataError, match=r"^Unknown label type: continuous"):
+        clf.fit(X, y + 0.5)
+    with pytest.raises(DataError, match=r"^sample_weight.shape == \(3,\), expected \(150,\)"):
+        clf.fit(X, y, sample_weight=np.ones(3))
+    clf.fit(X, y)
+    with pytest.raises(DataError, match=r"^X has 2 features, but NetworkClassifier is "
+                                        r"expecting 4 features"):
+        clf.predict(X[:, :2])
+
+
+def test_regression_targets_beyond_float32_are_refused_not_turned_into_nan():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    regressor = NetworkRegressor(hidden_layer_sizes=(4,), epochs=2, random_state=0)
+    for y, largest in [(np.linspace(-1e39, 1e39, 40), "1e+39"), (np.full(40, 1e300), "1e+300")]:
+        with pytest.raises(DataError, match=rf"^y holds values too large for float32 \(largest "
+                                            rf"magnitude {re.escape(largest)}, limit 3.4e\+38\)"):
+            regressor.fit(X, y)
+    # float64 weights hold them
+    wide = NetworkRegressor(hidden_layer_sizes=(4,), epochs=2, random_state=0, dtype="float64")
+    assert np.isfinite(wide.fit(X, np.linspace(-1e39, 1e39, 40)).predict(X)).all()
+
+
+def test_a_target_scale_the_output_layer_cannot_hold_leaves_the_regressor_unfitted():
+    # y = 4.5e38 * x: the linear network learns W = 3 for the scaled targets, and
+    # W times y's spread (1.5e38) overflows float32.
+    t = np.linspace(-1, 1, 40)
+    t = (t - t.mean()) / t.std()
+    X, y = np.c_[t / 3, np.zeros(40)], t * 1.5e38
+    regressor = NetworkRegressor(hidden_layer_sizes=(), epochs=200, learning_rate=0.05,
+                                 random_state=0, tol=None)
+    with pytest.raises(DataError, match=r"^y's spread \(1.5e\+38\) times the trained output "
+                                        r"layer's weights is too large for float32"):
+        regressor.fit(X, y)
+    assert not hasattr(regressor, "network_")
 
 
 # ---------------------------------------------------------------------- defaults for small tables

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import real_number
+from ._validation import as_float, real_number
 from .callbacks import EarlyStopping
 from .config import ALIASES, TrainingConfig
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, SteepestError
 from .io import load
 from .network import Network
 from .optimizers import get_schedule
@@ -57,6 +57,19 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 __all__ = ["NetworkClassifier", "NetworkRegressor"]
 
 _FLOATS = (np.float64, np.float32)
+
+
+@contextlib.contextmanager
+def _checked() -> Iterator[None]:
+    """scikit-learn's checks of the inputs, their ValueErrors raised as steepest's
+    :class:`~steepest.errors.DataError` with the same message (scikit-learn's own
+    estimator checks match the messages; steepest's callers catch its errors)."""
+    try:
+        yield
+    except SteepestError:
+        raise
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
 
 
 def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
@@ -139,6 +152,8 @@ class _NetworkEstimator(BaseEstimator):
         ``sample_weight`` ``(n_samples,)`` weighs each row in the loss.
         """
         fresh = not (self.warm_start and hasattr(self, "network_"))
+        if isinstance(self.epochs, numbers.Integral) and self.epochs < 1:
+            raise ConfigError(f"epochs must be a whole number >= 1 for fit, got {self.epochs}")
         return self._train(X, y, sample_weight, fresh=fresh, epochs=self.epochs, final=True)
 
     def _partial_fit(self, X: Any, y: Any, sample_weight: Any, classes: Any = None):
@@ -148,10 +163,11 @@ class _NetworkEstimator(BaseEstimator):
 
     def _train(self, X: Any, y: Any, sample_weight: Any, *, fresh: bool, epochs: int,
                final: bool, classes: Any = None) -> _NetworkEstimator:
-        X, y = validate_data(self, X, y, reset=fresh, multi_output=True, dtype=_FLOATS)
-        Y = self._targets(y, reset=fresh, classes=classes)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        with _checked():
+            X, y = validate_data(self, X, y, reset=fresh, multi_output=True, dtype=_FLOATS)
+            Y = self._targets(y, reset=fresh, classes=classes)
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         early = final and self.early_stopping
         config = self._config(fresh).replace(
             epochs=epochs,
@@ -250,7 +266,8 @@ class _NetworkEstimator(BaseEstimator):
         not depend on the other rows of the call (a float32 product rounds a row
         differently in a batch of another size)."""
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, dtype=_FLOATS)
+        with _checked():
+            X = validate_data(self, X, reset=False, dtype=_FLOATS)
         return self.network_.predict(X, dtype=np.float64)
 
     # ------------------------------------------------------------------ pickling
@@ -482,6 +499,8 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
         would); the scaling is learned by the first fit and folded into the output
         layer between fits, so ``network_`` and ``coefs_`` predict in ``y``'s units."""
         Y = Y.reshape(len(Y), -1)
+        # The scaling ends up in the output layer's weights: y must fit their dtype.
+        as_float(Y, self.network_.dtype, "y")
         if fresh:
             mean = np.average(Y, axis=0, weights=sample_weight)
             spread = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sample_weight))
@@ -502,10 +521,17 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
             b -= mean
             b /= scale
             W /= scale
-        else:
-            W *= scale
-            b *= scale
-            b += mean
+            return
+        with np.errstate(over="ignore", invalid="ignore"):
+            W_folded, b_folded = W * scale, b * scale + mean
+        if not (np.isfinite(W_folded).all() and np.isfinite(b_folded).all()):
+            del self.network_
+            raise DataError(
+                f"y's spread ({float(self._y_scale.max()):.3g}) times the trained output "
+                f"layer's weights is too large for {W.dtype.name}; scale y down or use "
+                "dtype='float64' (the estimator is left unfitted)"
+            )
+        W[...], b[...] = W_folded, b_folded
 
     def _head(self) -> tuple[int, str, str]:
         if self.loss not in ("mse", "sse"):
