@@ -329,3 +329,5 @@ def test_read_problem_says_what_stands_at_a_path_instead_of_a_file(tmp_path):
     }
     for name, problem in expected.items():
         assert read_problem(tmp_path / name, "model file") == problem, name
+    assert read_problem(tmp_path / "pipe.npz", "input file") == (
+        "a FIFO (named pipe), not an input file")

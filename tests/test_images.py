@@ -3,6 +3,9 @@ clear errors for blank, broken or missing files."""
 
 from __future__ import annotations
 
+import os
+import re
+
 import numpy as np
 import pytest
 
@@ -205,6 +208,42 @@ def test_missing_file(tmp_path):
     with pytest.raises(DataError) as info:
         load_image(path, (28, 28), "mnist")
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink loop"])
+def test_a_path_that_is_not_a_file(tmp_path, kind):
+    path = tmp_path / "digit.png"
+    if kind == "folder":
+        path.mkdir()
+        found = "a folder"
+    elif kind == "fifo":
+        os.mkfifo(path)  # refused without being opened: a read would wait for a writer
+        found = "a FIFO (named pipe)"
+    else:
+        path.symlink_to(tmp_path / "other.png")
+        (tmp_path / "other.png").symlink_to(path)
+        found = "a loop of symbolic links"
+    with pytest.raises(DataError, match=rf"^{re.escape(f'{path}: {found}')}, not an? image "
+                       "file$"):
+        load_image(path, (28, 28), "mnist")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_float_image_with_nan_or_infinity(tmp_path, bad):
+    pixels = np.asarray(_seven(), dtype=np.float32)
+    pixels[:2, :3] = bad
+    path = _save(Image.fromarray(pixels, mode="F"), tmp_path, "float.tif")
+    # not "blank", and no RuntimeWarning (an error here) from stretching inf
+    with pytest.raises(DataError, match=rf"^{re.escape(str(path))}: expected finite pixel "
+                       r"values, found NaN or infinity in 6 pixel\(s\)$"):
+        load_image(path, (28, 28), "mnist")
+
+
+def test_float_image(tmp_path, black_on_white):
+    pixels = np.asarray(_seven(), dtype=np.float32) * 1e30  # a float TIFF has no fixed range
+    path = _save(Image.fromarray(pixels, mode="F"), tmp_path, "float.tif")
+    np.testing.assert_allclose(load_image(path, (28, 28), "mnist"),
+                               load_image(black_on_white, (28, 28), "mnist"), atol=1e-5)
 
 
 def test_unknown_style(black_on_white):

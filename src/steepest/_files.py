@@ -78,12 +78,16 @@ def read_problem(path: str | os.PathLike[str], what: str) -> str | None:
         return f"no such {what}"
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return f"a loop of symbolic links, not a {what}"
+            return f"a loop of symbolic links, not {_a(what)}"
         return f"cannot read it: {_reason(exc)}"
     if stat.S_ISREG(mode):
         return None
     kind = next((kind for test, kind in _NODE_KINDS if test(mode)), "not a regular file")
-    return f"{kind}, not a {what}"
+    return f"{kind}, not {_a(what)}"
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import read_problem
 from .errors import ConfigError, DataError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -62,24 +63,35 @@ def _open_grey(path: Path) -> np.ndarray:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise ConfigError("reading images needs Pillow: pip install 'steepest[images]'") from None
-    if not path.is_file():
-        raise DataError(f"{path}: no such image file")
+    problem = read_problem(path, "image file")
+    if problem is not None:
+        raise DataError(f"{path}: {problem}")
     try:
         with Image.open(path) as image:
             image.draft("L", (MAX_SIDE, MAX_SIDE))  # JPEGs decode at a reduced size
             image = ImageOps.exif_transpose(image)
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-                deep = np.asarray(image, dtype=np.float64)  # 16-bit or float: own range
-                low, high = float(deep.min()), float(deep.max())
-                return ((deep - low) / (high - low if high > low else 1.0)).astype(np.float32)
+                return _stretched(np.asarray(image, dtype=np.float64), path)
             if image.mode in ("RGBA", "LA", "PA", "P"):
                 image = _flatten_transparency(image.convert("RGBA"))
             return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    except DataError:  # ours, naming the file already: not a Pillow failure
+        raise
     except Image.DecompressionBombError as exc:
         raise DataError(f"{path}: image too large to read safely ({exc})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc})") from None
+
+
+def _stretched(deep: np.ndarray, path: Path) -> np.ndarray:
+    """A 16-bit, 32-bit or float image's pixels (no fixed range) stretched to [0, 1]."""
+    finite = np.isfinite(deep)
+    if not finite.all():  # a float TIFF can hold them; they would make the image blank
+        raise DataError(f"{path}: expected finite pixel values, found NaN or infinity in "
+                        f"{int(finite.size - finite.sum())} pixel(s)")
+    low, high = float(deep.min()), float(deep.max())
+    return ((deep - low) / (high - low if high > low else 1.0)).astype(np.float32)
 
 
 def _flatten_transparency(image):

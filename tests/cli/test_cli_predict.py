@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -146,6 +149,54 @@ def test_predict_input_errors(tmp_path, digits_model, csv_model):
     check(csv_model[1], "nocolor.csv", "no column 'color'")
 
 
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty.npy: not a readable .npy file (it is empty)"),
+    (b"PK\x03\x04 and no more", "empty.npy: not a readable .npy file (it begins like an .npz "
+     "archive but is not one: File is not a zip file)"),
+], ids=["empty", "broken-zip"])
+def test_predict_unreadable_npy(tmp_path, digits_model, content, message):
+    (tmp_path / "empty.npy").write_bytes(content)
+    assert_user_error(run("predict", digits_model, "empty.npy", cwd=tmp_path),
+                      f"error: {message}")
+
+
+def test_predict_npz_archive_named_npy(tmp_path, digits_model):
+    np.savez(tmp_path / "archive.npz", x=np.zeros(64))
+    (tmp_path / "archive.npz").rename(tmp_path / "npz.npy")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run("predict", digits_model, "npz.npy", cwd=tmp_path)
+        gc.collect()  # an archive left open warns when it is collected
+    assert_user_error(result, "error: npz.npy: an .npz archive, not a .npy array")
+    assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink loop"])
+@pytest.mark.parametrize("name", ["input.npy", "input.png"])
+def test_predict_input_that_is_not_a_file(tmp_path, digits_model, kind, name):
+    path = tmp_path / name
+    if kind == "folder":
+        path.mkdir()
+        found = "a folder"
+    elif kind == "fifo":
+        os.mkfifo(path)  # refused without being opened: a read would wait for a writer
+        found = "a FIFO (named pipe)"
+    else:
+        path.symlink_to(tmp_path / "other")
+        (tmp_path / "other").symlink_to(path)
+        found = "a loop of symbolic links"
+    message = assert_user_error(run("predict", digits_model, name, cwd=tmp_path))
+    assert re.fullmatch(rf"steepest predict: error: {re.escape(name)}: {re.escape(found)}, "
+                        r"not an? input file", message), message
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "a,b,c\n"], ids=["empty", "blank", "header"])
+def test_predict_csv_without_rows(tmp_path, digits_model, content):
+    (tmp_path / "empty.csv").write_text(content)
+    assert_user_error(run("predict", digits_model, "empty.csv", cwd=tmp_path),
+                      "error: empty.csv: expected rows of numbers, the file has none")
+
+
 @pytest.mark.parametrize("array", [np.float64(3.0), np.zeros((0, 64))], ids=["0-d", "empty"])
 def test_predict_degenerate_npy(tmp_path, digits_model, array):
     np.save(tmp_path / "odd.npy", array)
@@ -239,3 +290,31 @@ def test_predict_reports_the_bad_inputs_and_predicts_the_good_ones(tmp_path, dig
     result = run("predict", digits_model, "missing.npy", "nan.npy", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""  # nothing could be predicted
     assert len(result.stderr.splitlines()) == 2
+
+
+def test_predict_reports_bad_values_by_file_and_predicts_the_rest(tmp_path, digits_model,
+                                                                  digits_test_set):
+    # Values the network refuses (not numbers, beyond float32) fail their own file,
+    # named, not the whole batch when the rows are stacked.
+    X_test, _ = digits_test_set
+    np.save(tmp_path / "good.npy", X_test[0])
+    np.save(tmp_path / "str.npy", np.array(["a"] * 64))
+    np.save(tmp_path / "complex.npy", np.zeros(64, dtype=complex))
+    np.save(tmp_path / "big.npy", np.full(64, 1e300))
+    (tmp_path / "big.csv").write_text("1," * 63 + "1\n" + "1," * 63 + "1e39\n")
+    np.savetxt(tmp_path / "good.csv", X_test[2:3], delimiter=",")
+    result = run("predict", digits_model, "good.npy", "str.npy", "complex.npy", "big.npy",
+                 "big.csv", "good.csv", cwd=tmp_path)
+    assert result.returncode == 1  # some inputs failed
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "steepest predict: error: str.npy: expected numbers, got an array of dtype <U1",
+        "steepest predict: error: complex.npy: expected numbers, got an array of dtype "
+        "complex128",
+        "steepest predict: error: big.npy: the input holds values too large for float32 "
+        "(largest magnitude 1e+300, limit 3.4e+38)",
+        "steepest predict: error: big.csv: the input holds values too large for float32 "
+        "(largest magnitude 1e+39, limit 3.4e+38)"]
+    expected = steepest.load(digits_model).predict_classes(X_test[[0, 2]])
+    assert [line.split(" (")[0] for line in result.stdout.splitlines()] == [
+        f"good.npy: {expected[0]}", f"good.csv: {expected[1]}"]

@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..._files import read_problem
 from ..._parsing import Number
-from ..._validation import BINARY
+from ..._validation import BINARY, as_float
 from ...datasets.tables import TableSchema, read_csv_rows
 from ...errors import ConfigError, DataError, SteepestError
 from ...images import IMAGE_SUFFIXES, load_image
@@ -131,17 +133,20 @@ def _shown(net: Network, result: dict[str, Any], threshold: float) -> str:
 
 
 def read_input(net: Network, path: Path) -> np.ndarray:
-    """Rows ``(n, n_features)`` from a .npy, .csv or image file."""
+    """Rows ``(n, n_features)`` from a .npy, .csv or image file, in the network's
+    dtype: checked here as :meth:`Network.predict` checks them, so that a bad file
+    is reported by its path and the others are still predicted."""
     n_features = net.sizes[0]
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError(f"{path}: no such input file")
+    problem = read_problem(path, "input file")
+    if problem is not None:
+        raise DataError(f"{path}: {problem}")
     if suffix in IMAGE_SUFFIXES:
         image = net.record.get("image")
         if image is None:
             raise DataError(f"{path}: this model was not trained on images, so it cannot read one")
-        return load_image(path, tuple(image["shape"]), image["style"])[None, :]
-    if suffix == ".npy":
+        X = load_image(path, tuple(image["shape"]), image["style"])[None, :]
+    elif suffix == ".npy":
         X = _read_npy(path, n_features)
     elif suffix == ".csv":
         X = _read_csv(net, path)
@@ -151,16 +156,28 @@ def read_input(net: Network, path: Path) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != n_features:
         raise DataError(f"{path}: the model expects {n_features} features per row, the input "
                         f"has shape {X.shape}")
-    return X
+    # Values beyond the dtype's range (1e39 in float32) would become inf in the cast.
+    return as_float(X, net.dtype, f"{path}: the input")
 
 
 def _read_npy(path: Path, n_features: int) -> np.ndarray:
     """One row (an array of ``n_features`` values, any shape) or many (one per
     first index), every value a finite number."""
     try:
-        X = np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:  # np.load leaves its own file open on a broken zip
+            X = np.load(f, allow_pickle=False)
+    except EOFError:  # what np.load says of an empty file
+        raise DataError(f"{path}: not a readable .npy file (it is empty)") from None
     except (ValueError, OSError) as exc:
         raise DataError(f"{path}: not a readable .npy file ({exc})") from None
+    except zipfile.BadZipFile as exc:  # it begins as a zip file does
+        raise DataError(f"{path}: not a readable .npy file (it begins like an .npz archive "
+                        f"but is not one: {exc})") from None
+    if not isinstance(X, np.ndarray):  # np.load opens an .npz archive whatever its name
+        X.close()
+        raise DataError(f"{path}: an .npz archive, not a .npy array")
+    if X.dtype.kind not in "biuf":  # the numbers Network.predict takes
+        raise DataError(f"{path}: expected numbers, got an array of dtype {X.dtype}")
     if X.ndim == 0 or X.size == 0:
         raise DataError(f"{path}: expected rows of {n_features} features, got an array of "
                         f"shape {X.shape}")
@@ -168,7 +185,7 @@ def _read_npy(path: Path, n_features: int) -> np.ndarray:
     if X.shape[0] == 1 and X.shape[1] != n_features:
         raise DataError(f"{path}: the model expects {n_features} features per row, the "
                         f"input has {X.shape[1]}")
-    if X.dtype.kind in "fc" and not np.isfinite(X).all():
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
         row = int(np.argmin(np.isfinite(X).all(axis=1)))
         raise DataError(f"{path}: row {row} holds NaN or infinity")
     return X
@@ -202,6 +219,8 @@ def _read_csv(net: Network, path: Path) -> np.ndarray:
             raise DataError(f"{path}: line {line} has {len(values)} numbers, the first row "
                             f"{len(rows[0])}")
         rows.append(values)
+    if not rows:
+        raise DataError(f"{path}: expected rows of numbers, the file has none")
     return np.array(rows, dtype=np.float64)
 
 
