@@ -20,6 +20,7 @@ from steepest import Network
 from steepest.activations import LeakyReLU, Sigmoid
 from steepest.errors import (
     ConfigError,
+    DataError,
     ModelFileError,
     SteepestError,
 )
@@ -343,6 +344,25 @@ def test_file_is_written_exactly_at_the_given_path(tmp_path, name):
     assert np.array_equal(steepest.load(str(path)).predict(X), net.predict(X))
 
 
+@pytest.mark.parametrize(("name", "position", "value"), [
+    ("W0", (0, 1), np.nan), ("b1", (1,), np.inf), ("b0", (2,), -np.inf)])
+def test_save_refuses_weights_that_are_not_finite_and_keeps_the_old_file(
+        tmp_path, name, position, value):
+    path = tmp_path / "model.npz"
+    net = Network([2, 3, 2], seed=0)
+    net.save(path)
+    before = path.read_bytes()
+    arrays = net.weights if name[0] == "W" else net.biases  # views into the parameters
+    arrays[int(name[1])][position] = value
+    index = ", ".join(map(str, position))
+    with pytest.raises(DataError) as info:
+        net.save(path)
+    assert str(info.value) == (f"cannot save {path}: {name} contains NaN or infinity: "
+                               f"1 value(s), the first at index ({index})")
+    assert path.read_bytes() == before  # refused before anything was written
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
 def test_save_overwrites_an_existing_file(tmp_path):
     path = tmp_path / "model.npz"
     Network([2, 3, 1], seed=0).save(path)
@@ -407,9 +427,34 @@ def test_missing_file(tmp_path):
     assert "no such model file" in message
 
 
-def test_directory_is_not_a_model_file(tmp_path):
-    message = _load_error(tmp_path)
-    assert "no such model file" in message
+def _a_folder(path: pathlib.Path) -> None:
+    path.mkdir()
+
+
+def _a_link_loop(path: pathlib.Path) -> None:
+    other = path.with_name("other.npz")
+    other.symlink_to(path.name)
+    path.symlink_to(other.name)
+
+
+@pytest.mark.parametrize(("make", "found"), [
+    (_a_folder, "a folder, not a model file"),
+    (os.mkfifo, "a FIFO (named pipe), not a model file"),
+    (_a_link_loop, "a loop of symbolic links, not a model file"),
+])
+def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, make, found):
+    path = tmp_path / "model.npz"
+    make(path)
+    assert _load_error(path) == f"{path}: {found}"  # and a FIFO is never opened
+
+
+def test_npz_members_that_are_not_npy_arrays_are_refused(tmp_path):
+    path = tmp_path / "raw.npz"
+    with zipfile.ZipFile(path, "w") as archive:  # NumPy gives such members as bytes
+        archive.writestr("metadata", "{}")
+        archive.writestr("checksum", "abc")
+    assert _load_error(path) == (f"{path}: not a steepest model file (member 'metadata' is "
+                                 "not an array)")
 
 
 def test_empty_file(tmp_path):
@@ -863,6 +908,12 @@ def test_metadata_nested_too_deeply_is_a_model_file_error(tmp_path):
      "optimizer.steps must be a whole number >= 0, found nan"),
     (lambda m: m.update(optimizer="adam"), "optimizer must be null or an object with a name"),
     (lambda m: m.update(split_seed=1.5), "split_seed must be a whole number >= 0, found 1.5"),
+    (lambda m: m["rng_state"].update(state="x"),
+     "rng_state must be the state of a PCG64 generator, found {'bit_generator': 'PCG64', "),
+    (lambda m: m["rng_state"]["state"].update(state=-1),
+     "rng_state must be the state of a PCG64 generator"),
+    (lambda m: m.update(rng_state={"bit_generator": "MT19937"}),
+     "rng_state must be the state of a PCG64 generator, found {'bit_generator': 'MT19937'}"),
 ])
 def test_checksummed_but_wrong_metadata_names_the_field(tmp_path, change, message):
     path = _saved(tmp_path)
@@ -944,6 +995,12 @@ def test_an_old_file_gets_the_record_from_its_metadata_where_the_form_fits(tmp_p
     ({"classes": 10}, "record.classes must be a list of class names or null, found 10"),
     ({"image": "yes"}, 'record.image must be an object {"shape": [height, width]'),
     ({"image": {"shape": [8], "style": "digits"}}, "record.image must be an object"),
+    ({"image": {"shape": [100_000, 100_000], "style": "mnist"}},
+     "with sides of 1 to 4096 pixels, found {'shape': [100000, 100000]"),
+    ({"image": {"shape": [0, 8], "style": "digits"}}, "with sides of 1 to 4096 pixels"),
+    ({"image": {"shape": [8, 8], "style": "nosuch"}},
+     'record.image must be an object {"shape": [height, width], "style": "mnist", "digits" '
+     'or "fit"} with sides of 1 to 4096 pixels, found'),
     ({"data": 3}, "record.data must be a dataset's name or a file's path, found 3"),
     ({"test": {"loss": "low"}}, "record.test must be an object of figures"),
     ({"csv": {"schema": [], "target": "y"}}, "record.csv must be an object"),

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._files import atomic_write
-from .errors import ConfigError, ModelFileError, UnknownNameError
+from ._files import atomic_write, read_problem
+from ._validation import check_finite
+from .errors import ConfigError, DataError, ModelFileError, UnknownNameError
 from .history import History
 from .optimizers import get_optimizer
 
@@ -82,11 +83,14 @@ def save(net: Network, path: str | os.PathLike[str],
     :class:`TrainingState` too. A symbolic link is written through to its
     target; a folder, FIFO or device at ``path`` is refused
     (:class:`~steepest.errors.WriteError`, as is a failed write, which leaves
-    the old file as it was).
+    the old file as it was). Weights holding NaN or infinity are refused
+    (:class:`~steepest.errors.DataError`) before anything is written, since
+    :func:`load` would refuse the file.
     """
     arrays = {}
     for i, (W, b) in enumerate(net._layers):
         arrays[f"W{i}"], arrays[f"b{i}"] = W, b
+    _check_weights_finite(arrays, path)
     metadata: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -116,6 +120,16 @@ def save(net: Network, path: str | os.PathLike[str],
     return path
 
 
+def _check_weights_finite(weights: dict[str, np.ndarray], path: str | os.PathLike[str]
+                          ) -> None:
+    """Refuse NaN or infinity in ``weights``, naming the array as :func:`load` does."""
+    for name, array in weights.items():
+        try:
+            check_finite(array, name)
+        except DataError as exc:
+            raise DataError(f"cannot save {path}: {exc}") from None
+
+
 def load(path: str | os.PathLike[str]) -> Network:
     """Read a network written by :func:`save` (a checkpoint too: its weights are
     those of the last epoch it holds).
@@ -133,8 +147,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[Network, TrainingStat
     (``net.save``). Raises :class:`~steepest.errors.ModelFileError` as
     :func:`load` does."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+    problem = read_problem(path, "model file")
+    if problem:
+        raise ModelFileError(f"{path}: {problem}")
     arrays = _read_arrays(path)
     if "metadata" not in arrays or "checksum" not in arrays:
         raise ModelFileError(f"{path}: not a steepest model file (no metadata or checksum)")
@@ -184,7 +199,7 @@ def _network(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Network:
     net.set_weights([arrays[f"{kind}{i}"] for i in range(n_layers) for kind in "Wb"])
     net.history = History(meta["history"])
     net.epochs_trained = int(meta["epochs_trained"])
-    net.rng.bit_generator.state = meta["rng_state"]
+    _restore_rng(net.rng.bit_generator, meta["rng_state"])
     if "split_seed" in meta:  # files from before it existed keep the seed's own
         net.split_seed = int(meta["split_seed"])
     net.metadata = dict(meta.get("user") or {})
@@ -193,6 +208,16 @@ def _network(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Network:
         net.optimizer = _restore_optimizer(meta["optimizer"], arrays, net)
         net.optimizer.bind(net)
     return net
+
+
+def _restore_rng(generator: np.random.BitGenerator, state: dict[str, Any]) -> None:
+    """Give ``generator`` the saved ``state``; a state of another form is a
+    ValueError naming the field (NumPy's own errors name nothing)."""
+    try:
+        generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError):
+        raise ValueError(f"rng_state must be the state of a {type(generator).__name__} "
+                         f"generator, found {_short(state)}") from None
 
 
 def _legacy_record(user: dict[str, Any]) -> dict[str, Any]:
@@ -276,13 +301,23 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ModelFileError(f"{path}: a single array, not a steepest model file")
             with archive:
-                return {name: archive[name] for name in archive.files}
+                return {name: _member(archive, name, path) for name in archive.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         if isinstance(exc, ModelFileError):
             raise
         raise ModelFileError(
             f"{path}: not a readable model file (truncated or corrupt: {exc})"
         ) from None
+
+
+def _member(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> np.ndarray:
+    """The array ``name`` of ``archive``; a member that is not an ``.npy`` (NumPy
+    then gives its raw bytes) is refused."""
+    value = archive[name]
+    if not isinstance(value, np.ndarray):
+        raise ModelFileError(f"{path}: not a steepest model file (member {name!r} is not an "
+                             "array)")
+    return value
 
 
 def _parse_metadata(path: Path, raw: np.ndarray) -> dict[str, Any]:
@@ -363,6 +398,13 @@ def _check_metadata(meta: dict[str, Any]) -> None:
         _check_training(_get(meta, "training", dict, "an object"))
 
 
+#: The styles :func:`steepest.images.image_input` knows (not imported: the two
+#: modules sit side by side in the layers).
+IMAGE_STYLES = ("mnist", "digits", "fit")
+#: The largest side of a recorded image shape: a crafted file must not make
+#: ``predict`` scale a picture to billions of pixels.
+MAX_IMAGE_SIDE = 4096
+
 #: The record's fields that the command line reads, and the form each must have.
 RECORD_FIELDS: dict[str, tuple[str, Any]] = {
     "data": ("a dataset's name or a file's path", lambda v: isinstance(v, str)),
@@ -371,10 +413,11 @@ RECORD_FIELDS: dict[str, tuple[str, Any]] = {
                                         and all(isinstance(c, str) for c in v))),
     "feature_names": ("a list of column names",
                       lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v)),
-    "image": ('an object {"shape": [height, width], "style": name}',
-              lambda v: isinstance(v, dict) and isinstance(v.get("style"), str)
+    "image": ('an object {"shape": [height, width], "style": "mnist", "digits" or "fit"} '
+              f"with sides of 1 to {MAX_IMAGE_SIDE} pixels",
+              lambda v: isinstance(v, dict) and v.get("style") in IMAGE_STYLES
               and isinstance(v.get("shape"), list) and len(v["shape"]) == 2
-              and all(_is_whole(n) and n >= 1 for n in v["shape"])),
+              and all(_is_whole(n) and 1 <= n <= MAX_IMAGE_SIDE for n in v["shape"])),
     "csv": ('an object {"schema": {...}, "target": column}',
             lambda v: isinstance(v, dict) and isinstance(v.get("schema"), dict)
             and isinstance(v.get("target"), str)),

@@ -290,11 +290,24 @@ def test_trailing_garbage_after_the_gzip_stream(tmp_path):
 
 def test_missing_file(tmp_path):
     path = tmp_path / "nowhere" / "train-images-idx3-ubyte.gz"
-    _raises(path, "no such IDX file")
+    assert _raises(path) == f"{path}: no such IDX file"
 
 
-def test_a_folder_is_not_a_file(tmp_path):
-    _raises(tmp_path, "no such IDX file")
+def _a_link_loop(path) -> None:
+    other = path.with_name("other")
+    other.symlink_to(path.name)
+    path.symlink_to(other.name)
+
+
+@pytest.mark.parametrize(("make", "found"), [
+    (os.mkdir, "a folder, not an IDX file"),
+    (os.mkfifo, "a FIFO (named pipe), not an IDX file"),
+    (_a_link_loop, "a loop of symbolic links, not an IDX file"),
+])
+def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, make, found):
+    path = tmp_path / "train-images-idx3-ubyte"
+    make(path)
+    assert _raises(path) == f"{path}: {found}"  # and a FIFO is never opened
 
 
 # ------------------------------------------------------------------ write_idx
@@ -319,6 +332,16 @@ def test_write_refuses_unsupported_dtypes(tmp_path, array):
     message = str(info.value)
     assert str(array.dtype) in message
     assert "uint8" in message and "float64" in message  # says what IDX can hold
+    assert _files(tmp_path) == []
+
+
+@pytest.mark.parametrize("shape", [(2**32, 0), (0, 2**32 + 5)])
+def test_write_refuses_a_size_the_header_cannot_hold(tmp_path, shape):
+    path = tmp_path / "x.idx"
+    with pytest.raises(DatasetError) as info:
+        write_idx(path, np.zeros(shape, np.uint8))
+    assert str(info.value) == (f"{path}: IDX stores sizes up to 4,294,967,295 (4 bytes) per "
+                               f"dimension, got shape {shape}")
     assert _files(tmp_path) == []
 
 

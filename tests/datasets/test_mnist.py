@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -129,6 +130,63 @@ def test_missing_folder(tmp_path):
     with pytest.raises(DatasetError) as info:
         load_fashion_mnist(path=tmp_path / "nowhere")
     assert str(info.value) == f"fashion-mnist: no such folder {tmp_path / 'nowhere'}"
+
+
+def _a_link_loop(path: Path) -> None:
+    other = path.with_name("other")
+    other.symlink_to(path.name)
+    path.symlink_to(other.name)
+
+
+@pytest.mark.parametrize(("make", "found"), [
+    (os.mkdir, "a folder, not an IDX file"),
+    (os.mkfifo, "a FIFO (named pipe), not an IDX file"),
+    (_a_link_loop, "a loop of symbolic links, not an IDX file"),
+])
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_a_folder_fifo_or_link_loop_in_a_files_place_is_named_not_called_missing(
+        tmp_path, make, found, suffix):
+    arrays = _arrays()
+    del arrays["t10k-labels-idx1-ubyte"]
+    _write_folder(tmp_path, arrays)
+    path = tmp_path / f"t10k-labels-idx1-ubyte{suffix}"
+    make(path)
+    with pytest.raises(DatasetError) as info:
+        load_mnist(path=tmp_path)
+    assert str(info.value) == f"{path}: {found}"  # and a FIFO is never opened
+
+
+def test_a_file_beside_a_folder_of_the_other_name_is_read(tmp_path):
+    arrays = _arrays()
+    _write_folder(tmp_path, arrays, gz=False)
+    (tmp_path / "train-images-idx3-ubyte.gz").mkdir()
+    (X, y), _ = load_mnist(path=tmp_path)
+    _check_split(X, y, arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"])
+
+
+@pytest.mark.parametrize(("n_train", "n_test", "name"), [
+    (0, 0, "train-images-idx3-ubyte"), (20, 0, "t10k-images-idx3-ubyte")])
+def test_a_file_of_zero_images_is_refused(tmp_path, n_train, n_test, name):
+    arrays = _arrays()
+    arrays["train-images-idx3-ubyte"] = np.zeros((n_train, 28, 28), np.uint8)
+    arrays["train-labels-idx1-ubyte"] = np.zeros(n_train, np.uint8)
+    arrays["t10k-images-idx3-ubyte"] = np.zeros((n_test, 28, 28), np.uint8)
+    arrays["t10k-labels-idx1-ubyte"] = np.zeros(n_test, np.uint8)
+    _write_folder(tmp_path, arrays)
+    with pytest.raises(DatasetError) as info:
+        load_mnist(path=tmp_path)
+    assert str(info.value) == (f"{tmp_path / name}.gz: the file holds 0 images; expected at "
+                               "least one")
+
+
+def test_images_of_no_pixels_are_refused(tmp_path):
+    arrays = _arrays()
+    arrays["train-images-idx3-ubyte"] = np.zeros((20, 0, 28), np.uint8)
+    _write_folder(tmp_path, arrays)
+    with pytest.raises(DatasetError) as info:
+        load_mnist(path=tmp_path)
+    assert str(info.value) == (f"{tmp_path / 'train-images-idx3-ubyte'}.gz: the images are "
+                               "0x28 pixels; expected at least 1x1")
 
 
 def _broken(arrays, **changes):

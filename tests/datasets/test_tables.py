@@ -4,13 +4,14 @@ bad file refused with its line and column."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 
 import numpy as np
 import pytest
 
 from steepest.datasets import Table, TableSchema, load_csv
-from steepest.errors import DataError
+from steepest.errors import ConfigError, DataError
 
 ADMISSIONS = """\
 admit,gre,gpa,rank
@@ -132,6 +133,20 @@ def test_other_delimiter(tmp_path):
     assert y.tolist() == [1, 0]
 
 
+@pytest.mark.parametrize("delimiter", [";;", "", '"', "\n", None])
+def test_a_delimiter_that_is_not_one_character_is_a_config_error(tmp_path, delimiter):
+    from steepest.datasets.tables import read_csv_bytes
+
+    path = _csv(tmp_path, "a;b;t\n1.5;2;1\n")
+    message = ("delimiter must be one character, not a quote or a line break; got "
+               f"{delimiter!r}")
+    with pytest.raises(ConfigError) as info:
+        load_csv(path, target="t", delimiter=delimiter)
+    assert str(info.value) == message
+    with pytest.raises(ConfigError):
+        read_csv_bytes(path.read_bytes(), "upload", delimiter=delimiter)
+
+
 # ---------------------------------------------------------------------- errors
 
 
@@ -200,6 +215,42 @@ def test_nan_cell_names_the_file_line_and_column(tmp_path, cell):
                        "finite number (NaN or infinity)")
 
 
+@pytest.mark.parametrize("cell", ["1e39", "-1e300"])
+@pytest.mark.parametrize("column", ["gpa", "admit"])
+def test_a_value_beyond_float32_names_the_file_line_and_column(tmp_path, cell, column):
+    row = f"1,660,{cell},3" if column == "gpa" else f"{cell},660,3.67,3"
+    text = ADMISSIONS.replace("1,660,3.67,3", row)  # the 3rd line
+    message = _error(_csv(tmp_path, text))  # and no overflow warning (an error in tests)
+    assert message == (f"{tmp_path / 'table.csv'}: line 3, column {column!r}: {cell!r} is too "
+                       "large for float32 (limit 3.4e+38)")
+
+
+def test_a_value_beyond_float32_standardises_when_the_result_fits(tmp_path):
+    text = ADMISSIONS.replace("3.67", "1e39")  # the 3rd line
+    X, _ = load_csv(_csv(tmp_path, text), target="admit", standardize=["gpa"])
+    assert np.isfinite(X).all()
+    assert X[1, 1] == pytest.approx(np.sqrt(7), rel=1e-6)  # one of 8 far out: sqrt(n - 1)
+
+
+def test_a_column_too_large_to_standardise_names_its_largest_value(tmp_path):
+    text = ADMISSIONS.replace("4.00", "-1e300")  # the 4th line: its square overflows
+    message = _error(_csv(tmp_path, text), standardize=True)
+    assert message == (f"{tmp_path / 'table.csv'}: line 4, column 'gpa': '-1e300' is too large "
+                       "to standardise (the column's mean or standard deviation overflows)")
+
+
+def test_new_rows_standardised_beyond_float32_are_refused(tmp_path):
+    table = load_csv(_csv(tmp_path, ADMISSIONS), target="admit", standardize=["gpa"])
+    mean, std = table.schema.scaling["gpa"]
+    with pytest.raises(DataError) as info:
+        table.schema.encode(["gre", "gpa", "rank"], [["500", "3.0", "2"], ["500", "3e38", "2"]],
+                            "new.csv")
+    assert str(info.value) == (
+        f"new.csv: line 3, column 'gpa': '3e38' is {(3e38 - mean) / std:.3g} once "
+        f"standardised (mean {mean:.3g}, std {std:.3g}), which is too large for float32 "
+        "(limit 3.4e+38)")
+
+
 def test_ragged_row(tmp_path):
     short = ADMISSIONS.replace("1,640,3.19,4", "1,640,3.19")  # the 5th line
     message = _error(_csv(tmp_path, short))
@@ -224,6 +275,23 @@ def test_header_only_file(tmp_path):
 
 def test_missing_file(tmp_path):
     assert "no such CSV file" in _error(tmp_path / "nowhere.csv")
+
+
+def _a_link_loop(path) -> None:
+    other = path.with_name("other.csv")
+    other.symlink_to(path.name)
+    path.symlink_to(other.name)
+
+
+@pytest.mark.parametrize(("make", "found"), [
+    (os.mkdir, "a folder, not a CSV file"),
+    (os.mkfifo, "a FIFO (named pipe), not a CSV file"),
+    (_a_link_loop, "a loop of symbolic links, not a CSV file"),
+])
+def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, make, found):
+    path = tmp_path / "table.csv"
+    make(path)
+    assert _error(path) == f"{path}: {found}"  # and a FIFO is never opened
 
 
 def test_the_contents_of_a_file_read_as_the_file(tmp_path):

@@ -24,7 +24,7 @@ from typing import IO
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import atomic_write, read_problem
 from ..errors import DatasetError
 
 TYPE_CODES: dict[int, np.dtype] = {
@@ -36,18 +36,23 @@ TYPE_CODES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_SIZE = 2**32 - 1  # a size in the header is a 4-byte unsigned integer
+#: What an IDX file is called in messages ("no such ...", "a folder, not an ...").
+WHAT = "IDX file"
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """The array stored in an IDX file (gzip or raw), in native byte order.
 
-    Raises :class:`~steepest.errors.DatasetError` for a missing file, a bad magic
-    number, a data size that does not match the header (truncated or padded
-    file) or a corrupt gzip stream; never returns a silently short array.
+    Raises :class:`~steepest.errors.DatasetError` for a missing file (or a
+    folder, FIFO... in its place), a bad magic number, a data size that does
+    not match the header (truncated or padded file) or a corrupt gzip stream;
+    never returns a silently short array.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such IDX file")
+    problem = read_problem(path, WHAT)
+    if problem:
+        raise DatasetError(f"{path}: {problem}")
     try:
         with open(path, "rb") as raw:
             compressed = raw.read(2) == GZIP_MAGIC
@@ -124,6 +129,9 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
         )
     if not 1 <= array.ndim <= 255:
         raise DatasetError(f"IDX stores 1 to 255 dimensions, got {array.ndim}")
+    if max(array.shape) > MAX_SIZE:
+        raise DatasetError(f"{path}: IDX stores sizes up to {MAX_SIZE:,} (4 bytes) per "
+                           f"dimension, got shape {array.shape}")
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     body = np.ascontiguousarray(array, dtype=TYPE_CODES[code]).tobytes()
     path = Path(path)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import read_problem
 from ..errors import DatasetError
 from .download import data_home, download
-from .idx import read_idx
+from .idx import WHAT, read_idx
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -141,9 +142,17 @@ def load_image_dataset(
 
 
 def _find(folder: Path, name: str) -> Path | None:
-    for candidate in (folder / f"{name}.gz", folder / name):
-        if candidate.is_file():
-            return candidate
+    """The file ``name`` in ``folder``, gzip-compressed (``.gz``) or not; None when
+    neither is there. A folder, FIFO or loop of links standing there instead is
+    refused, naming it: the file is not missing, it is not a file."""
+    candidates = [(path, read_problem(path, WHAT)) for path in (folder / f"{name}.gz",
+                                                                 folder / name)]
+    for path, problem in candidates:
+        if problem is None:
+            return path
+    for path, problem in candidates:
+        if problem != f"no such {WHAT}":
+            raise DatasetError(f"{path}: {problem}")
     return None
 
 
@@ -154,6 +163,11 @@ def _images_and_labels(images_path: Path, labels_path: Path) -> Split:
             f"{images_path}: expected uint8 images of shape (n, rows, cols), got "
             f"{images.dtype} {images.shape}"
         )
+    if len(images) == 0:
+        raise DatasetError(f"{images_path}: the file holds 0 images; expected at least one")
+    if images.size == 0:
+        raise DatasetError(f"{images_path}: the images are {images.shape[1]}x{images.shape[2]} "
+                           "pixels; expected at least 1x1")
     if labels.ndim != 1 or len(labels) != len(images):
         raise DatasetError(
             f"{labels_path}: expected {len(images)} labels for {images_path.name}, got shape "

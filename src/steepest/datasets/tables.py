@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from .._files import read_problem
+from ..errors import ConfigError, DataError
+
+#: The largest magnitude the features (float32) can hold, and the targets when
+#: they are not all whole numbers: beyond it a value would silently become inf.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -55,9 +61,11 @@ class TableSchema:
                 blocks.append(_one_hot_block(cells, column, self.categories[column], where))
             else:
                 values = _numbers(cells, column, where)
-                if column in self.scaling:
-                    mean, std = self.scaling[column]
-                    values = (values - mean) / std
+                scaling = self.scaling.get(column)
+                if scaling is not None:
+                    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                        values = (values - scaling[0]) / scaling[1]
+                _check_float32(values, cells, column, where, scaling)
                 blocks.append(values[:, None])
         return np.hstack(blocks).astype(np.float32) if blocks else np.empty((len(rows), 0))
 
@@ -92,10 +100,9 @@ def read_csv_rows(
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV file; blank lines skipped, ragged rows refused."""
     path = Path(path)
-    if path.is_dir():
-        raise DataError(f"{path}: a folder, not a CSV file")
-    if not path.is_file():
-        raise DataError(f"{path}: no such CSV file")
+    problem = read_problem(path, "CSV file")
+    if problem:
+        raise DataError(f"{path}: {problem}")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             return csv_rows(f, str(path), delimiter)
@@ -124,6 +131,9 @@ def csv_rows(lines: Iterable[str], where: str,
              delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
     """Header and rows of CSV text read line by line: blank lines skipped,
     repeated column names and ragged rows refused (a DataError naming ``where``)."""
+    if not (isinstance(delimiter, str) and len(delimiter) == 1) or delimiter in '"\r\n':
+        raise ConfigError(f"delimiter must be one character, not a quote or a line break; "
+                          f"got {delimiter!r}")
     try:
         reader = csv.reader(lines, delimiter=delimiter)
         found = [Row(row, reader.line_num) for row in reader if any(c.strip() for c in row)]
@@ -168,8 +178,10 @@ def load_csv(
     numeric feature column) or a list of columns, scaled to mean 0 and
     standard deviation 1 over the file (split off test rows first and use
     :func:`~steepest.datasets.standardize` if the figures must come from the
-    training rows only). Missing columns, empty or non-numeric cells raise
-    :class:`~steepest.errors.DataError` naming the line and column.
+    training rows only). Missing columns, empty or non-numeric cells and
+    values beyond float32's range raise :class:`~steepest.errors.DataError`
+    naming the line and column; a ``delimiter`` that is not one character,
+    :class:`~steepest.errors.ConfigError`.
     """
     header, rows = read_csv_rows(path, delimiter)
     where = str(path)
@@ -213,9 +225,16 @@ def fit_schema(
             raise DataError(f"{where}: line {empty}, column {column!r}: is empty")
         schema.categories[column] = sorted({cell for _, cell in cells}, key=_category_order)
     for column in to_scale:
-        values = _numbers(_cells(rows, header.index(column)), column, where)
-        std = float(values.std())
-        schema.scaling[column] = (float(values.mean()), std if std > 0 else 1.0)
+        cells = _cells(rows, header.index(column))
+        values = _numbers(cells, column, where)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            mean, std = float(values.mean()), float(values.std())
+        if not (math.isfinite(mean) and math.isfinite(std)):
+            line, cell = cells[int(np.argmax(np.abs(values)))]
+            raise DataError(f"{where}: line {line}, column {column!r}: {cell!r} is too large "
+                            "to standardise (the column's mean or standard deviation "
+                            "overflows)")
+        schema.scaling[column] = (mean, std if std > 0 else 1.0)
     return schema
 
 
@@ -224,9 +243,12 @@ def targets(
 ) -> np.ndarray:
     """The ``target`` column: int64 when every value is a whole number, else float32."""
     _column_index(header, [target], where)
-    y = _numbers(_cells(rows, header.index(target)), target, where)
-    whole = np.array_equal(y, np.round(y)) and np.abs(y).max() < 2**53
-    return y.astype(np.int64) if whole else y.astype(np.float32)
+    cells = _cells(rows, header.index(target))
+    y = _numbers(cells, target, where)
+    if np.array_equal(y, np.round(y)) and np.abs(y).max() < 2**53:
+        return y.astype(np.int64)
+    _check_float32(y, cells, target, where)
+    return y.astype(np.float32)
 
 
 def _column_index(header: Sequence[str], wanted: Sequence[str], where: str) -> dict[str, int]:
@@ -259,6 +281,23 @@ def _numbers(cells: Sequence[tuple[int, str]], column: str, where: str) -> np.nd
         raise DataError(f"{where}: line {line}, column {column!r}: {cell!r} is not a finite "
                         "number (NaN or infinity)")
     return values
+
+
+def _check_float32(values: np.ndarray, cells: Sequence[tuple[int, str]], column: str,
+                   where: str, scaling: tuple[float, float] | None = None) -> None:
+    """Refuse ``values`` (the ``cells``, standardised with ``scaling`` if given)
+    that float32 cannot hold, naming the first one's line: the cast would make
+    them infinite."""
+    beyond = np.abs(values) > FLOAT32_MAX
+    if not beyond.any():
+        return
+    k = int(np.argmax(beyond))
+    line, cell = cells[k]
+    scaled = "" if scaling is None else (
+        f" is {values[k]:.3g} once standardised (mean {scaling[0]:.3g}, std "
+        f"{scaling[1]:.3g}), which")
+    raise DataError(f"{where}: line {line}, column {column!r}: {cell!r}{scaled} is too large "
+                    f"for float32 (limit {FLOAT32_MAX:.3g})")
 
 
 def _one_hot_block(
