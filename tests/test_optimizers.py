@@ -309,6 +309,17 @@ def test_learning_rate_and_schedule_override():
         ({"name": "adam", "beta1": 1.0}, "adam needs"),
         ({"name": "adam", "beta2": -0.5}, "adam needs"),
         ({"name": "adam", "eps": -1e-8}, "adam needs"),
+        # Finite numbers only: 1e400 in a spec reads as inf.
+        ("adam(eps=1e400)", r"adam needs 0 <= beta1, beta2 < 1 and a finite eps > 0, got "
+                            r"0\.9, 0\.999, inf"),
+        ({"name": "adam", "eps": float("nan")}, "a finite eps > 0, got .*nan"),
+        ({"name": "adam", "beta2": float("-inf")}, "adam needs"),
+        ({"name": "adam", "eps": "1e-8"}, "a finite eps > 0, got .*'1e-8'"),
+        ({"name": "adam", "eps": True}, "a finite eps > 0, got .*True"),
+        ("rmsprop(eps=1e400)", r"rmsprop needs 0 <= rho < 1 and a finite eps > 0, got 0\.9, inf"),
+        ({"name": "rmsprop", "rho": float("nan")}, "rmsprop needs"),
+        ({"name": "momentum", "momentum": float("inf")}, r"momentum must be in \[0, 1\), got inf"),
+        ({"name": "nesterov", "momentum": "0.9"}, r"momentum must be in \[0, 1\), got '0\.9'"),
         ({"name": "sgd", "momentum": 0.9}, "bad parameters for optimizer 'sgd'"),
         ("adagrad", "unknown optimizer 'adagrad'"),
         ({"learning_rate": 0.1}, "an optimizer is a name"),
@@ -376,6 +387,15 @@ def test_cosine_schedule_factors():
         ({"name": "cosine", "epochs": 0}, "cosine schedule needs"),
         ({"name": "cosine", "final": 2.0}, "cosine schedule needs"),
         ({"name": "cosine", "warmup": 3}, "bad parameters for schedule 'cosine'"),
+        ("step(step_size=1e400)", r"step schedule needs step_size >= 1 \(a whole number\) "
+                                  r"and 0 < factor <= 1, got inf, 0\.5"),
+        ({"name": "step", "step_size": 2.5}, r"a whole number\).*got 2\.5"),
+        ({"name": "step", "factor": float("nan")}, "step schedule needs"),
+        ({"name": "exponential", "rate": "0.9"}, "exponential schedule needs 0 < rate <= 1, got "
+                                                 "'0.9'"),
+        ("cosine(epochs=1e400)", r"cosine schedule needs epochs >= 1 \(a whole number\).*got "
+                                 "inf"),
+        ({"name": "cosine", "final": float("nan")}, "cosine schedule needs"),
         ("linear", "unknown schedule 'linear'"),
         (["step"], "a schedule is a name"),
     ],
@@ -525,3 +545,9 @@ def test_adam_state_has_no_subnormals_after_many_zero_gradients():
     m = np.abs(opt.state["m"])
     assert int(((m > 0) & (m < np.finfo(np.float32).tiny)).sum()) == 0
     assert np.isfinite(params).all()
+
+
+def test_whole_numbers_written_as_floats_are_accepted():
+    assert get_schedule({"name": "step", "step_size": 3.0}).step_size == 3
+    assert get_schedule("cosine(epochs=4.0)").epochs == 4
+    assert get_optimizer({"name": "adam", "eps": np.float32(1e-7)}).eps == pytest.approx(1e-7)

@@ -53,6 +53,19 @@ UPDATE_BLOCK = 32768
 #: against 1) and Adam 1.2 ms instead of 3.1.
 PARALLEL_BLOCK = 262144
 
+
+def _is_number(value: Any) -> bool:
+    """Whether a parameter is a finite real number: not NaN or infinite (``1e400``
+    in a spec reads as inf), not a boolean nor a text."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _is_whole(value: Any) -> bool:
+    """Whether a parameter is a finite whole number (``5`` or ``5.0``)."""
+    return _is_number(value) and float(value).is_integer()
+
+
 # --------------------------------------------------------------------------- schedules
 
 
@@ -91,10 +104,10 @@ class StepDecay(Schedule):
     name = "step"
 
     def __init__(self, step_size: int = 10, factor: float = 0.5) -> None:
-        if int(step_size) < 1 or not 0 < float(factor) <= 1:
-            raise ConfigError(
-                f"step schedule needs step_size >= 1 and 0 < factor <= 1, got {step_size}, {factor}"
-            )
+        if not (_is_whole(step_size) and step_size >= 1 and _is_number(factor)
+                and 0 < factor <= 1):
+            raise ConfigError("step schedule needs step_size >= 1 (a whole number) and "
+                              f"0 < factor <= 1, got {step_size!r}, {factor!r}")
         self.step_size = int(step_size)
         self.factor_ = float(factor)
 
@@ -111,8 +124,8 @@ class ExponentialDecay(Schedule):
     name = "exponential"
 
     def __init__(self, rate: float = 0.95) -> None:
-        if not 0 < float(rate) <= 1:
-            raise ConfigError(f"exponential schedule needs 0 < rate <= 1, got {rate}")
+        if not (_is_number(rate) and 0 < rate <= 1):
+            raise ConfigError(f"exponential schedule needs 0 < rate <= 1, got {rate!r}")
         self.rate = float(rate)
 
     def factor(self, epoch: int) -> float:
@@ -133,10 +146,10 @@ class CosineDecay(Schedule):
     name = "cosine"
 
     def __init__(self, epochs: int | None = None, final: float = 0.0) -> None:
-        if (epochs is not None and int(epochs) < 1) or not 0 <= float(final) <= 1:
-            raise ConfigError(
-                f"cosine schedule needs epochs >= 1 and 0 <= final <= 1, got {epochs}, {final}"
-            )
+        if not ((epochs is None or (_is_whole(epochs) and epochs >= 1)) and _is_number(final)
+                and 0 <= final <= 1):
+            raise ConfigError("cosine schedule needs epochs >= 1 (a whole number) and "
+                              f"0 <= final <= 1, got {epochs!r}, {final!r}")
         self.epochs = None if epochs is None else int(epochs)
         self.final = float(final)
 
@@ -188,9 +201,7 @@ class Optimizer:
             cls._fused = None
 
     def __init__(self, learning_rate: float, schedule: str | dict | Schedule | None = None):
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (
-            math.isfinite(learning_rate) and learning_rate > 0
-        ):
+        if not (_is_number(learning_rate) and learning_rate > 0):
             raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
         learning_rate = float(learning_rate)
         self.learning_rate = learning_rate
@@ -348,8 +359,8 @@ class Momentum(SGD):
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, schedule=None) -> None:
         super().__init__(learning_rate, schedule)
-        if not 0 <= float(momentum) < 1:
-            raise ConfigError(f"momentum must be in [0, 1), got {momentum}")
+        if not (_is_number(momentum) and 0 <= momentum < 1):
+            raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -397,8 +408,9 @@ class RMSprop(Optimizer):
         self, learning_rate: float = 0.001, rho: float = 0.9, eps: float = 1e-8, schedule=None
     ) -> None:
         super().__init__(learning_rate, schedule)
-        if not 0 <= float(rho) < 1 or float(eps) <= 0:
-            raise ConfigError(f"rmsprop needs 0 <= rho < 1 and eps > 0, got {rho}, {eps}")
+        if not (_is_number(rho) and 0 <= rho < 1 and _is_number(eps) and eps > 0):
+            raise ConfigError(f"rmsprop needs 0 <= rho < 1 and a finite eps > 0, got {rho!r}, "
+                              f"{eps!r}")
         self.rho, self.eps = float(rho), float(eps)
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -437,10 +449,10 @@ class Adam(Optimizer):
         schedule=None,
     ) -> None:
         super().__init__(learning_rate, schedule)
-        if not (0 <= float(beta1) < 1 and 0 <= float(beta2) < 1 and float(eps) > 0):
-            raise ConfigError(
-                f"adam needs 0 <= beta1, beta2 < 1 and eps > 0, got {beta1}, {beta2}, {eps}"
-            )
+        if not (_is_number(beta1) and 0 <= beta1 < 1 and _is_number(beta2) and 0 <= beta2 < 1
+                and _is_number(eps) and eps > 0):
+            raise ConfigError(f"adam needs 0 <= beta1, beta2 < 1 and a finite eps > 0, got "
+                              f"{beta1!r}, {beta2!r}, {eps!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def hyperparameters(self) -> dict[str, Any]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import run, run_json, run_ok
+from cli_helpers import assert_user_error, run, run_json, run_ok, write_csv
 
 import steepest
+from steepest.datasets import write_idx
+from steepest.datasets.tables import TableSchema, read_csv_rows
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +119,98 @@ def test_csv_regression_learns_the_target(csv_dir, reg_model):
     truth = [2 * 0.5 - 0.3 * 2 + 0.5, 2 * -0.5 - 0.3 * 8 + 0.5]
     np.testing.assert_allclose(net.predict(X)[:, 0], truth, atol=0.3)
     assert run_json("evaluate", reg_model[1], cwd=csv_dir)["loss"] < 0.1
+
+
+# ---------------------------------------------------------------------- another CSV file
+
+
+def csv_features(model: Path, path: Path) -> np.ndarray:
+    """The rows of CSV file ``path`` encoded as the model trained on a CSV encodes them."""
+    schema = TableSchema.from_dict(steepest.load(model).record["csv"]["schema"])
+    header, rows = read_csv_rows(path)
+    return schema.encode(header, rows, str(path))
+
+
+@pytest.mark.parametrize("n_rows", [1, 2])
+def test_evaluate_another_csv_scores_every_row_however_few(csv_dir, csv_model, tmp_path,
+                                                         n_rows):
+    # The model's own file is split again; another file is not split at all, so a
+    # file of 1 or 2 rows (too few to hold out a quarter) is scored too.
+    rows = [("420.0", "0.3", "red", 0), ("910.5", "1.2", "blue", 1)][:n_rows]
+    other = write_csv(tmp_path / "other.csv", ["size", "weight", "color", "label"], rows)
+    report = run_json("evaluate", csv_model[1], "--data", other, cwd=tmp_path)
+    assert report["samples"] == n_rows == sum(report["support"])
+    net = steepest.load(csv_model[1])
+    expected = net.evaluate(csv_features(csv_model[1], other), [row[3] for row in rows])
+    assert report["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    assert report["accuracy"] == pytest.approx(expected["accuracy"])
+
+
+def test_evaluate_another_csv_names_a_missing_column(csv_model, tmp_path):
+    write_csv(tmp_path / "no-weight.csv", ["size", "color", "label"], [("420.0", "red", 0)])
+    result = run("evaluate", csv_model[1], "--data", "no-weight.csv", cwd=tmp_path)
+    assert_user_error(result, "no-weight.csv: no column 'weight'; the columns are "
+                              "['size', 'color', 'label']")
+    write_csv(tmp_path / "no-label.csv", ["size", "weight", "color"], [("420.0", "0.3", "red")])
+    result = run("evaluate", csv_model[1], "--data", "no-label.csv", cwd=tmp_path)
+    assert_user_error(result, "no-label.csv: no column 'label'")
+
+
+def test_evaluate_a_regressor_on_another_csv_of_whole_numbers(reg_model, tmp_path):
+    # Whole-number targets in another file stay numbers for a regressor: not
+    # turned into classes 0..k-1, nor refused as "one class".
+    rows = [("0.5", "2.0", "1"), ("-0.5", "8.0", "-3"), ("0.1", "1.0", "1")]
+    other = write_csv(tmp_path / "other.csv", ["a", "b", "y"], rows)
+    report = run_json("evaluate", reg_model[1], "--data", other, cwd=tmp_path)
+    net = steepest.load(reg_model[1])
+    expected = net.evaluate(csv_features(reg_model[1], other), np.array([1.0, -3.0, 1.0]))
+    assert report["samples"] == 3 and "accuracy" not in report
+    assert report["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+
+
+# ---------------------------------------------------------------------- MNIST-format folders
+
+
+def idx_folder(folder: Path, n_train: int = 40, n_test: int = 12) -> Path:
+    """A folder of MNIST's four IDX files holding a few random 28x28 images."""
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True)
+    for part, n in (("train", n_train), ("t10k", n_test)):
+        write_idx(folder / f"{part}-images-idx3-ubyte.gz",
+                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{part}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
+    return folder
+
+
+@pytest.fixture
+def mnist_model(tmp_path, monkeypatch) -> Path:
+    """A model trained on a small MNIST-format folder (``tmp_path/idx``); the
+    download cache is ``tmp_path/cache``, which must stay unmade."""
+    monkeypatch.setenv("STEEPEST_DATA", str(tmp_path / "cache"))
+    idx_folder(tmp_path / "idx")
+    run_json("train", "--data", "mnist", "--data-dir", "idx", "--epochs", "1", "--layers", "4",
+             "--val-split", "0", "--out", "m.npz", cwd=tmp_path)
+    return tmp_path / "m.npz"
+
+
+def test_evaluate_reads_the_folder_the_model_was_trained_from(mnist_model, tmp_path):
+    report = run_json("evaluate", mnist_model, cwd=tmp_path)
+    assert report["samples"] == 12
+    assert report["loss"] == pytest.approx(steepest.load(mnist_model).record["test"]["loss"])
+    assert not (tmp_path / "cache").exists()
+
+
+def test_evaluate_says_the_models_folder_has_gone(mnist_model, tmp_path):
+    (tmp_path / "idx").rename(tmp_path / "moved")
+    result = run("evaluate", mnist_model, cwd=tmp_path)
+    assert_user_error(result, f"the model was trained from {tmp_path / 'idx'}, which no longer "
+                              "exists; pass --data-dir")
+    assert not (tmp_path / "cache").exists()  # no download, nothing made in the cache
+    assert run_json("evaluate", mnist_model, "--data-dir", "moved", cwd=tmp_path)["samples"] == 12
+
+
+def test_another_idx_dataset_does_not_read_the_models_folder(mnist_model, tmp_path):
+    # The folder the model recorded holds MNIST; fashion-mnist comes from the cache.
+    idx_folder(tmp_path / "cache" / "fashion-mnist", n_test=7)
+    report = run_json("evaluate", mnist_model, "--data", "fashion-mnist", cwd=tmp_path)
+    assert report["data"] == "fashion-mnist" and report["samples"] == 7

@@ -67,6 +67,23 @@ def test_the_result_is_a_training_config_with_the_cli_names_mapped():
     assert (sse.loss, sse.output_activation) == ("sse", "sigmoid")
 
 
+def test_a_learning_rate_inside_the_optimizer_stands_in_for_the_default():
+    # Over the dataset's default and the preset's, but not over --lr.
+    assert resolve_run({"data": "xor", "optimizer": "sgd(learning_rate=5)"}
+                       ).config.learning_rate == 5
+    assert resolve_run({"optimizer": {"name": "adam", "learning_rate": 0.02}}, "digits-best"
+                       ).config.learning_rate == 0.02
+    plan = settings_for("--data", "xor", "--optimizer", "sgd(learning_rate=5)", "--lr", "0.2")
+    assert plan.config.learning_rate == 0.2
+    config = plan.config_for(classification=True)
+    assert config.optimizer_for(config.network(2, 2)).learning_rate == 0.2
+    # Without one, the dataset's default as before.
+    assert resolve_run({"data": "xor", "optimizer": "sgd(momentum=0.5)"}
+                       ).config.learning_rate == DEFAULTS["xor"]["lr"]
+    with pytest.raises(ConfigError, match="learning_rate must be a positive number, got -1"):
+        resolve_run({"optimizer": "sgd(learning_rate=-1)"})
+
+
 def test_csv_files_share_one_entry_of_defaults():
     assert data_kind("some/table.CSV") == "csv" and data_kind("moons") == "moons"
     plan = resolve_run({"data": "some/table.CSV"})
@@ -113,6 +130,9 @@ def test_help_states_the_defaults_per_dataset():
     assert default_text("optimizer") == f"default: {COMMON_DEFAULTS['optimizer']}"
     assert default_text("epochs", presets=True) == ("default: per dataset (digits: 60), or "
                                                     "the preset's")
+    assert default_text("lr") == ("default: a learning_rate inside --optimizer "
+                                  "('sgd(learning_rate=0.5)'), which --lr overrides; else per "
+                                  "dataset (digits: 0.001)")
 
 
 def test_augmenters_scale_with_the_image_size():

@@ -26,6 +26,7 @@ from cli_helpers import (
 )
 
 import steepest
+from steepest.datasets import write_idx
 
 
 @pytest.mark.parametrize(
@@ -190,6 +191,42 @@ def test_train_mnist_from_data_dir(tmp_path):
     assert net.record["image"] == {"shape": [28, 28], "style": "mnist"}
 
 
+def idx_images(folder: Path, train_size: tuple[int, int], test_size: tuple[int, int]) -> Path:
+    """A folder of MNIST's four IDX files: 30 training and 10 test images of these sizes."""
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for part, n, size in (("train", 30, train_size), ("t10k", 10, test_size)):
+        write_idx(folder / f"{part}-images-idx3-ubyte", rng.integers(0, 256, (n, *size),
+                                                                    dtype=np.uint8))
+        write_idx(folder / f"{part}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
+    return folder
+
+
+@pytest.mark.parametrize("size", [(5, 5), (4, 7)])
+def test_mnist_format_images_of_another_size_record_their_size(tmp_path, size):
+    idx_images(tmp_path / "small", size, size)
+    report = run_json("train", "--data", "mnist", "--data-dir", "small", "--epochs", "1",
+                      "--layers", "4", "--val-split", "0", cwd=tmp_path)
+    assert report["layers"] == [size[0] * size[1], 4, 10]
+    record = steepest.load(report["model"]).record
+    assert record["image"] == {"shape": list(size), "style": "mnist"}
+
+
+def test_mnist_format_training_and_test_images_of_two_sizes_are_refused(tmp_path):
+    idx_images(tmp_path / "mixed", (5, 5), (28, 28))
+    assert_user_error(run("train", "--data", "mnist", "--data-dir", "mixed", cwd=tmp_path),
+                      f"{tmp_path / 'mixed'}: the training images have 25 pixels, the test "
+                      "images 28x28; both need images of one size")
+
+
+def test_a_csv_file_too_small_to_split_says_so(tmp_path):
+    write_csv(tmp_path / "two.csv", ["a", "y"], [(0.5, 0), (0.7, 1)])
+    message = assert_user_error(run("train", "--data", "two.csv", cwd=tmp_path),
+                                "two.csv: 2 rows are too few to hold out a quarter as test rows "
+                                "(at least 3 needed)")
+    assert "test_size" not in message
+
+
 # ---------------------------------------------------------------------- schedules and more
 
 
@@ -219,6 +256,29 @@ def test_train_augment_needs_images_and_select_accuracy_without_validation(tmp_p
     result = run_ok("train", "--data", "moons", "--epochs", 2, "--val-split", 0,
                     "--select", "accuracy", "--threads", 1, cwd=tmp_path)
     assert "the best training accuracy" in result.stdout
+
+
+def test_a_learning_rate_inside_optimizer_beats_the_datasets_default_not_lr(tmp_path):
+    spec = "sgd(learning_rate=5)"
+    out = run_ok("train", "--data", "xor", "--epochs", "1", "--optimizer", spec,
+                 "--checkpoint", "run.npz", "--out", "own.npz", cwd=tmp_path).stdout
+    assert f"{spec} lr 5, 1 epochs" in out  # not xor's 0.05
+    assert steepest.load(tmp_path / "own.npz").optimizer.learning_rate == 5
+    run_json("train", "--data", "xor", "--epochs", "1", "--optimizer", spec, "--lr", "0.2",
+             "--out", "lr.npz", cwd=tmp_path)
+    assert steepest.load(tmp_path / "lr.npz").optimizer.learning_rate == 0.2
+    # A resumed run keeps the rate it trained with, and --lr may not change it.
+    run_json("train", "--resume", "run.npz", "--epochs", "2", cwd=tmp_path)
+    assert steepest.load(tmp_path / "own.npz").optimizer.learning_rate == 5
+    assert_user_error(run("train", "--resume", "run.npz", "--epochs", "3", "--lr", "0.2",
+                          cwd=tmp_path), "--lr 0.2 differs from the run's 5")
+
+
+def test_train_help_says_which_learning_rate_wins(tmp_path):
+    text = " ".join(run_ok("train", "--help", cwd=tmp_path).stdout.split())
+    assert ("--lr LR learning rate (default: a learning_rate inside --optimizer "
+            "('sgd(learning_rate=0.5)'), which --lr overrides; else per dataset "
+            "(digits: 0.001), or the preset's)") in text
 
 
 def test_augment_needs_image_data(tmp_path):
@@ -267,6 +327,8 @@ TRAIN_OPTION_ERRORS = [
     (("--activation", "sigmoid(c=-1)"), ("--activation", "c must be a positive number")),
     (("--activation", "swish"), ("--activation", "unknown activation 'swish'")),
     (("--optimizer", "adagrad"), ("--optimizer", "unknown optimizer 'adagrad'")),
+    (("--optimizer", "adam(eps=1e400)"), ("--optimizer", "a finite eps > 0", "inf")),
+    (("--optimizer", "rmsprop(eps=1e400)"), ("--optimizer", "a finite eps > 0", "inf")),
     (("--schedule", "linear"), ("--schedule", "unknown schedule 'linear'")),
     (("--loss", "hinge"), ("--loss", "unknown loss 'hinge'")),
     (("--l2", "-1"), ("--l2",)),

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import datasets
 from ..datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, DatasetError
 from ..io import load
 from ..network import Network
 
@@ -55,13 +55,8 @@ def load_data(spec: str, data_dir: str | None, seed: int = 0, target: str | None
         (X, y), (Xt, yt) = datasets.load_digits()
         return Data(spec, X, y, Xt, yt, [str(d) for d in range(10)],
                     {"image": {"shape": [8, 8], "style": "digits"}})
-    if spec in ("mnist", "fashion-mnist"):
-        loader = datasets.load_mnist if spec == "mnist" else datasets.load_fashion_mnist
-        classes = datasets.MNIST.classes if spec == "mnist" else datasets.FASHION_MNIST.classes
-        (X, y), (Xt, yt) = loader(path=data_dir)
-        style = "mnist" if spec == "mnist" else "fit"
-        return Data(spec, X, y, Xt, yt, list(classes),
-                    {"image": {"shape": [28, 28], "style": style}})
+    if spec in IDX_DATA:
+        return _load_idx(spec, data_dir)
     if spec == "xor":
         X, y = datasets.xor()
         return Data(spec, X, y, X, y, ["0", "1"])
@@ -91,6 +86,28 @@ def check_data_options(spec: str, data_dir: str | None, **csv_options: Any) -> N
     if given and kind != "csv":
         raise ConfigError(f"--{given[0].replace('_', '-')} is for CSV data (--data PATH.csv), "
                           f"not for --data {spec}")
+
+
+def _load_idx(spec: str, data_dir: str | None) -> Data:
+    """MNIST or Fashion-MNIST from ``data_dir`` (else the cache), recording the
+    images' real size: a folder of IDX files may hold images of any size."""
+    loader = datasets.load_mnist if spec == "mnist" else datasets.load_fashion_mnist
+    classes = datasets.MNIST.classes if spec == "mnist" else datasets.FASHION_MNIST.classes
+    (X, y), (Xt, yt) = loader(path=data_dir)
+    folder = Path(data_dir) if data_dir else datasets.data_home() / spec
+    shape = _image_shape(folder / "t10k-images-idx3-ubyte")
+    if X.shape[1] != Xt.shape[1]:
+        raise DatasetError(f"{folder}: the training images have {X.shape[1]} pixels, the test "
+                           f"images {shape[0]}x{shape[1]}; both need images of one size")
+    style = "mnist" if spec == "mnist" else "fit"
+    return Data(spec, X, y, Xt, yt, list(classes), {"image": {"shape": shape, "style": style}})
+
+
+def _image_shape(images: Path) -> list[int]:
+    """``[rows, cols]`` of the images in an IDX file, ``.gz`` or not, that the
+    loader has read and checked."""
+    packed = images.with_name(f"{images.name}.gz")
+    return list(datasets.read_idx(packed if packed.is_file() else images).shape[1:])
 
 
 def _load_csv_split(path: Path, seed: int, target: str | None, one_hot: Sequence[str],
@@ -126,17 +143,26 @@ def _csv_split(header: list[str], rows: list, target: str, seed: int, where: str
             raise DataError(f"{where}: every row's target {target!r} is {classes[0]}: one "
                             "class, where a classifier needs at least two")
     if classes is not None:
-        lookup = {name: k for k, name in enumerate(classes)}
-        unknown = sorted({str(v) for v in values} - set(lookup))
-        if unknown:
-            raise DataError(f"{where}: target values {unknown[:5]} are not among the model's "
-                            f"classes {classes}")
-        y = np.array([lookup[str(v)] for v in y], dtype=np.int64)
-    train, test, _, _ = datasets.train_test_split(
-        np.arange(len(rows)), y if classes is not None else np.zeros(len(rows)), 0.25,
-        stratify=classes is not None, seed=seed,
-    )
+        y = _class_indices(y, classes, where)
+    try:
+        train, test, _, _ = datasets.train_test_split(
+            np.arange(len(rows)), y if classes is not None else np.zeros(len(rows)), 0.25,
+            stratify=classes is not None, seed=seed,
+        )
+    except DataError:  # the library's wording: "test_size=0.25 of 2 rows leaves..."
+        raise DataError(f"{where}: {len(rows)} rows are too few to hold out a quarter as test "
+                        "rows (at least 3 needed)") from None
     return y, train, test, classes
+
+
+def _class_indices(y: np.ndarray, classes: list[str], where: str) -> np.ndarray:
+    """Target values ``(n_rows,)`` as indices into the class names ``classes``."""
+    lookup = {name: k for k, name in enumerate(classes)}
+    unknown = sorted({str(v) for v in np.unique(y)} - set(lookup))
+    if unknown:
+        raise DataError(f"{where}: target values {unknown[:5]} are not among the model's "
+                        f"classes {classes}")
+    return np.array([lookup[str(v)] for v in y], dtype=np.int64)
 
 
 def saved_model(path: str, data: str | None) -> tuple[Network, str]:
@@ -153,18 +179,9 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     """The rows to evaluate on: the test split of the model's own dataset (drawn
     again with its seed), or every row of another CSV file."""
     check_data_options(spec, data_dir)
-    meta = net.record
-    seed = int(meta.get("seed") or 0)
-    csv_info = meta.get("csv")
-    if csv_info is not None and data_kind(spec) == "csv":
-        header, rows = read_csv_rows(spec)
-        schema = TableSchema.from_dict(csv_info["schema"])
-        y, _, test, _ = _csv_split(header, rows, csv_info["target"], seed, spec,
-                                   meta.get("classes"))
-        if Path(spec).resolve() == Path(meta.get("data", "")).resolve():
-            rows, y = [rows[i] for i in test], y[test]
-        X = schema.encode(header, rows, spec)
-        return Data(spec, X, y, X, y, meta.get("classes"))
+    seed = int(net.record.get("seed") or 0)
+    if net.record.get("csv") is not None and data_kind(spec) == "csv":
+        return _csv_for_model(net.record, spec, seed)
     data = load_data(spec, data_dir or _recorded_data_dir(net, spec), seed)
     if data.X_test.shape[1] != net.sizes[0]:
         raise DataError(f"{spec} has {data.X_test.shape[1]} features but the model expects "
@@ -172,13 +189,43 @@ def data_for_model(net: Network, spec: str, data_dir: str | None) -> Data:
     return data
 
 
+def _csv_for_model(record: dict[str, Any], spec: str, seed: int) -> Data:
+    """The rows of CSV file ``spec`` for a model trained on a CSV file (its
+    ``record``): of its own training file the test split, drawn again as the
+    training drew it; of another file every row, however few."""
+    header, rows = read_csv_rows(spec)
+    target, classes = record["csv"]["target"], record.get("classes")
+    if _is_training_file(spec, record):
+        y, _, test, _ = _csv_split(header, rows, target, seed, spec, classes)
+        rows, y = [rows[i] for i in test], y[test]
+    else:
+        y = targets(header, rows, target, spec)
+        if classes is not None:
+            y = _class_indices(y, classes, spec)
+    X = TableSchema.from_dict(record["csv"]["schema"]).encode(header, rows, spec)
+    return Data(spec, X, y, X, y, classes)
+
+
+def _is_training_file(spec: str, record: dict[str, Any]) -> bool:
+    """Whether ``spec`` is the file the model was trained on (its record holds
+    that file's full path)."""
+    trained_on = record.get("data")
+    return isinstance(trained_on, str) and Path(spec).resolve() == Path(trained_on).resolve()
+
+
 def _recorded_data_dir(net: Network, spec: str) -> str | None:
-    """The IDX folder the model was trained from, if ``spec`` reads one and it is
-    still there (else the cache serves)."""
+    """The IDX folder the model was trained from, when ``spec`` is its dataset and
+    it recorded one (else None: the cache). A DataError when that folder has gone:
+    quietly reading (or downloading into) the cache instead would evaluate other
+    data than the user meant."""
     recorded = net.record.get("data_dir")
-    if data_kind(spec) in IDX_DATA and recorded and Path(recorded).is_dir():
-        return recorded
-    return None
+    if data_kind(spec) not in IDX_DATA or spec != net.record.get("data") or not recorded:
+        return None
+    if not Path(recorded).is_dir():
+        gone = "is not a folder" if Path(recorded).exists() else "no longer exists"
+        raise DataError(f"the model was trained from {recorded}, which {gone}; pass "
+                        "--data-dir DIR (a folder with the IDX files)")
+    return recorded
 
 
 def data_name(spec: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from ..augment import ImageAugmenter
 from ..config import TrainingConfig
 from ..errors import ConfigError
+from ..optimizers import OPTIMIZERS
 from ..training import validation_size
 from .data import Data, data_kind
 
@@ -65,6 +66,9 @@ PRESETS: dict[str, dict[str, Any]] = {
                     "schedule": "cosine", "epochs": 100, "batch_size": 32,
                     "augment": "affine", "select": "accuracy"},
 }
+#: What stands in for the default of a setting when given, as its help says.
+DEFAULT_OVERRIDES = {"lr": "a learning_rate inside --optimizer ('sgd(learning_rate=0.5)'), "
+                            "which --lr overrides"}
 AUGMENTATIONS = ("none", "affine", "elastic", "flip")
 SELECTIONS = ("loss", "accuracy")
 
@@ -96,8 +100,10 @@ def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSetti
 
     ``flags`` maps option names as on the command line (``data``, ``layers``,
     ``lr``, ``batch_size`` (0: full batch), ``val_split``, ``augment``...) to the
-    values given; None stands for an option not given. Raises ConfigError for a
-    preset of another dataset, an unknown preset or setting, or a bad value.
+    values given; None stands for an option not given. A ``learning_rate`` inside
+    the optimizer (``"sgd(learning_rate=5)"``) stands in for the default ``lr``;
+    an ``lr`` given overrides it. Raises ConfigError for a preset of another
+    dataset, an unknown preset or setting, or a bad value.
     """
     if preset is not None and preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
@@ -109,9 +115,20 @@ def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSetti
     settings = {**COMMON_DEFAULTS, **DEFAULTS.get(data_kind(data), DEFAULTS["csv"])}
     settings |= {name: value for name, value in recipe.items() if name != "data"}
     settings |= given
+    own_rate = _learning_rate_in(settings["optimizer"])
+    if own_rate is not None and "lr" not in given:
+        settings["lr"] = own_rate  # over the dataset's or preset's default, not --lr
     augment, select = settings.pop("augment"), settings.pop("select")
     settings["batch_size"] = settings["batch_size"] or None
     return RunSettings(data, TrainingConfig.from_settings(settings), augment, select, preset)
+
+
+def _learning_rate_in(optimizer: Any) -> Any:
+    """The ``learning_rate`` an optimizer given by name, text or config sets
+    itself (``"sgd(learning_rate=5)"``: 5), else None."""
+    if not isinstance(optimizer, str | Mapping):
+        return None
+    return OPTIMIZERS.parse(optimizer)[1].get("learning_rate")
 
 
 def check_run(plan: RunSettings, given: Mapping[str, Any], data: Data) -> None:
@@ -138,7 +155,7 @@ def default_text(name: str, *, presets: bool = False) -> str:
     """How an option's help states the default of setting ``name``: ``"default:
     relu (xor: tanh)"`` when at most two datasets differ from the rest, else
     ``"default: per dataset (digits: 256,256)"``; with ``presets``, adds that a
-    preset may set it."""
+    preset may set it; first what stands in for it (:data:`DEFAULT_OVERRIDES`)."""
     values = {kind: shown({**COMMON_DEFAULTS, **own}[name]) for kind, own in DEFAULTS.items()}
     common, _ = Counter(values.values()).most_common(1)[0]
     others = {kind: value for kind, value in values.items() if value != common}
@@ -150,6 +167,8 @@ def default_text(name: str, *, presets: bool = False) -> str:
         text = f"default: {common}"
     if presets and any(name in recipe for recipe in PRESETS.values()):
         text += ", or the preset's"
+    if name in DEFAULT_OVERRIDES:
+        text = f"default: {DEFAULT_OVERRIDES[name]}; else {text.removeprefix('default: ')}"
     return text
 
 

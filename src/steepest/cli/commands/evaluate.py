@@ -15,7 +15,11 @@ from ..command import Command, Console
 from ..data import Data, data_for_model, saved_model
 from ..options import Defaults, add_data_options, add_output_options
 
-DEFAULTS = Defaults(texts={"data": "default: the one the model was trained on"})
+DEFAULTS = Defaults(texts={
+    "data": "default: the one the model was trained on",
+    "data_dir": "default: the folder the model was trained from, else the cache, downloading "
+                "what is missing",
+})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,4 +89,5 @@ def format_report(report: dict[str, Any]) -> str:
 
 COMMAND = Command("evaluate", "loss, accuracy, per-class figures of a saved model", add_arguments,
                   run, description="A saved model's loss, accuracy, per-class precision and "
-                  "recall and confusion matrix, on the test rows of its dataset (or --data).")
+                  "recall and confusion matrix, on the test rows of its dataset (or --data; "
+                  "of a CSV file other than the one it was trained on, every row).")
