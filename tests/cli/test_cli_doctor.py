@@ -45,6 +45,12 @@ def test_the_doctor_s_advice_speaks_the_command_line_s_language(tmp_path):
     failed = run_ok("overfit-check", "--data", "xor", "--optimizer", "sgd", "--lr", "1e9",
                     "--epochs", "5", cwd=tmp_path, code=1).stdout
     assert "steepest diagnose" in failed
+    # a learning rate inside --optimizer stands in for the default 0.01
+    inside = run_json("overfit-check", "--data", "xor", "--optimizer", "sgd(learning_rate=1e9)",
+                      "--epochs", "5", cwd=tmp_path, code=1)
+    assert inside["diverged"] is True
+    assert "a learning_rate inside --optimizer, else 0.01" in " ".join(
+        run_ok("overfit-check", "--help", cwd=tmp_path).stdout.split())
     for text in (out, fixes, rising, failed):
         assert not re.search(r"steepest\.|Sigmoid\(|init='|clip_norm", text), text
 

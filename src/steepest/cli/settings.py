@@ -115,7 +115,7 @@ def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSetti
     settings = {**COMMON_DEFAULTS, **DEFAULTS.get(data_kind(data), DEFAULTS["csv"])}
     settings |= {name: value for name, value in recipe.items() if name != "data"}
     settings |= given
-    own_rate = _learning_rate_in(settings["optimizer"])
+    own_rate = learning_rate_in(settings["optimizer"])
     if own_rate is not None and "lr" not in given:
         settings["lr"] = own_rate  # over the dataset's or preset's default, not --lr
     augment, select = settings.pop("augment"), settings.pop("select")
@@ -123,7 +123,7 @@ def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSetti
     return RunSettings(data, TrainingConfig.from_settings(settings), augment, select, preset)
 
 
-def _learning_rate_in(optimizer: Any) -> Any:
+def learning_rate_in(optimizer: Any) -> Any:
     """The ``learning_rate`` an optimizer given by name, text or config sets
     itself (``"sgd(learning_rate=5)"``: 5), else None."""
     if not isinstance(optimizer, str | Mapping):
