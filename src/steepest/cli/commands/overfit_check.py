@@ -12,6 +12,7 @@ from ._doctor import add_doctor_options, examined
 
 QUICK_RATE = 0.01  # the learning rate to memorise with, unless one is given
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_doctor_options(parser, Defaults(values={"optimizer": "adam"}, texts={
         "lr": f"default: a learning_rate inside --optimizer, else {QUICK_RATE}"}))
