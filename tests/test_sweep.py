@@ -175,3 +175,21 @@ def test_what_the_grid_does_not_vary_comes_from_the_config(data):
     assert net.sizes == [2, 3, 2] and net.activations[0].name == "tanh"
     assert net.optimizer.name == "sgd" and net.optimizer.learning_rate == 0.1
     assert net.epochs_trained == 3 and net.optimizer.steps == 3  # fixed over config
+
+
+def test_an_optimizer_naming_its_own_learning_rate_keeps_it_unless_the_grid_varies_lr(data):
+    X, y = data
+
+    def score(grid, learning_rate):
+        config = TrainingConfig.from_settings({"learning_rate": learning_rate})
+        result = sweep(X, y, grid, classification=True, config=config, fixed=FIXED, cv=2,
+                       n_jobs=1)
+        return result.candidates[0].mean_score, result.best.network_.optimizer.learning_rate
+
+    # The folds' fits and the refit run at the optimizer's own 0.2, not the config's 0.05.
+    own = score({"optimizer": ["sgd(learning_rate=0.2)"]}, 0.05)
+    assert own == score({"optimizer": ["sgd"]}, 0.2)
+    assert own[1] == 0.2 and own[0] != score({"optimizer": ["sgd"]}, 0.05)[0]
+    # lr in the grid sets the rate
+    assert score({"optimizer": ["sgd(learning_rate=0.2)"], "lr": [0.05]}, 0.3) == score(
+        {"optimizer": ["sgd"]}, 0.05)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, ClassVar
 
@@ -496,6 +496,15 @@ class Adam(Optimizer):
 OPTIMIZERS: Registry[Optimizer] = Registry(
     "optimizer", Optimizer, (SGD, Momentum, Nesterov, RMSprop, Adam)
 )
+
+
+def learning_rate_in(spec: Any) -> Any:
+    """The ``learning_rate`` an optimiser given by name, text or config sets itself
+    (``"sgd(learning_rate=5)"``: 5), else None (an instance too: it carries its own).
+    The command line and sweeps let it stand in for their default learning rate."""
+    if not isinstance(spec, str | Mapping):
+        return None
+    return OPTIMIZERS.parse(spec)[1].get("learning_rate")
 
 
 def get_optimizer(

@@ -31,7 +31,7 @@ from . import _parsing
 from .activations import ACTIVATIONS
 from .config import TrainingConfig
 from .errors import ConfigError, DivergenceError, SteepestError
-from .optimizers import OPTIMIZERS
+from .optimizers import OPTIMIZERS, learning_rate_in
 
 BACKENDS = ("loky", "dask")
 
@@ -201,15 +201,15 @@ def sweep(
     _check_folds(y, cv, classification)
     params = (estimator_params(config) if config is not None else {}) | (fixed or {})
     estimator = (NetworkClassifier if classification else NetworkRegressor)(**params)
-    points = list(ParameterGrid(estimator_grid(grid)))
+    points = [_own_rate_kept(point, grid) for point in ParameterGrid(estimator_grid(grid))]
     folds = list(check_cv(cv, y, classifier=classification).split(X, y))
     with _joblib_backend(backend, scheduler, n_workers):
         candidates = _cross_validate(estimator, points, folds, X, y, n_jobs, grid, on_candidate)
     best = next(c for c in candidates if c.rank == 1)
     if math.isnan(best.mean_score):
         raise ConfigError(f"every fit of the sweep failed; the first candidate's: {best.error}")
-    refitted = clone(estimator).set_params(**{parameter_name(name): value
-                                              for name, value in best.params.items()})
+    refitted = clone(estimator).set_params(**_own_rate_kept(
+        {parameter_name(name): value for name, value in best.params.items()}, grid))
     return SweepResult(candidates, refitted.fit(X, y), scoring(classification), cv, backend)
 
 
@@ -241,7 +241,8 @@ def _cross_validate(estimator: Any, points: list[dict[str, Any]],
             continue
         # Over the folds in their order, whatever order they finished in, so the mean is
         # the same on every backend.
-        candidates[i] = Candidate({names[key]: value for key, value in points[i].items()},
+        candidates[i] = Candidate({names[key]: value for key, value in points[i].items()
+                                   if key in names},
                                   float(np.mean(scores[i])), float(np.std(scores[i])), 0,
                                   float(np.mean(seconds[i])),
                                   next((e for e in errors[i] if e is not None), None))
@@ -252,6 +253,15 @@ def _cross_validate(estimator: Any, points: list[dict[str, Any]],
     ranked = [replace(c, rank=int(rank)) for c, rank in zip(candidates, ranks, strict=True)]
     # Failed candidates (NaN) last, as scikit-learn ranks them after every finite score.
     return sorted(ranked, key=lambda c: (c.rank, math.isnan(c.mean_score)))
+
+
+def _own_rate_kept(point: dict[str, Any], grid: dict[str, list[Any]]) -> dict[str, Any]:
+    """A point's estimator parameters, with the learning rate an optimizer names
+    itself (``"sgd(learning_rate=5)"``) over the one the grid does not vary, as
+    ``steepest train`` takes it over its default; a grid that varies ``lr``
+    sets the rate itself."""
+    own = None if "lr" in grid else learning_rate_in(point.get("optimizer"))
+    return point if own is None else {**point, "learning_rate": own}
 
 
 def _fit_and_score(estimator: Any, point: dict[str, Any], X: np.ndarray, y: np.ndarray,

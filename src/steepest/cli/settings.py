@@ -18,7 +18,7 @@ from typing import Any
 from ..augment import ImageAugmenter
 from ..config import TrainingConfig
 from ..errors import ConfigError
-from ..optimizers import OPTIMIZERS
+from ..optimizers import learning_rate_in
 from ..training import validation_size
 from .data import Data, data_kind
 
@@ -121,14 +121,6 @@ def resolve_run(flags: Mapping[str, Any], preset: str | None = None) -> RunSetti
     augment, select = settings.pop("augment"), settings.pop("select")
     settings["batch_size"] = settings["batch_size"] or None
     return RunSettings(data, TrainingConfig.from_settings(settings), augment, select, preset)
-
-
-def learning_rate_in(optimizer: Any) -> Any:
-    """The ``learning_rate`` an optimizer given by name, text or config sets
-    itself (``"sgd(learning_rate=5)"``: 5), else None."""
-    if not isinstance(optimizer, str | Mapping):
-        return None
-    return OPTIMIZERS.parse(optimizer)[1].get("learning_rate")
 
 
 def check_run(plan: RunSettings, given: Mapping[str, Any], data: Data) -> None:

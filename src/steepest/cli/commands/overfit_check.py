@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ..._parsing import positive_int
+from ...optimizers import learning_rate_in
 from ..command import EXIT_FAILED, EXIT_OK, Command, Console, in_cli_words
 from ..options import Defaults, argument_type
-from ..settings import learning_rate_in
 from ._doctor import add_doctor_options, examined
 
 QUICK_RATE = 0.01  # the learning rate to memorise with, unless one is given
