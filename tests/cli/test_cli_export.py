@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from cli_helpers import run, run_json, run_ok, user_error
+from cli_helpers import assert_user_error, run, run_json, run_ok, user_error
 
 import steepest
 from steepest.cli import build_parser
@@ -76,8 +76,11 @@ def test_without_onnx_the_error_names_the_extra(xor_model, tmp_path, monkeypatch
     (("--format", "json", "--weights", "npz"), "--weights is for --format python, not json"),
     (("--format", "onnx", "--out", "no/such/folder/m.onnx"), "folder no/such/folder does not "
                                                               "exist"),
+    (("--out", "folder.json"), "--out folder.json is a folder; give a file name such as "
+                               "model.json"),
 ])
 def test_user_errors_are_one_line(xor_model, tmp_path, args, fragment):
+    (tmp_path / "folder.json").mkdir()
     assert fragment in user_error("export", xor_model, *args, cwd=tmp_path)
 
 
@@ -124,3 +127,59 @@ def test_the_python_file_may_not_put_its_weights_over_the_model(xor_model, tmp_p
     assert message == ("steepest export: error: m_weights.npz is the model being exported; "
                        "give --out another name")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m_weights.npz"]
+
+
+@pytest.mark.parametrize("taken", ["other-model.npz", "data.csv"])
+def test_export_never_writes_over_a_file_it_did_not_export(xor_model, tmp_path, taken):
+    """Another model, the user's CSV: refused, even with --force, and left as they were."""
+    (tmp_path / "other-model.npz").write_bytes(xor_model.read_bytes())
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    what = "a steepest model file" if taken.endswith(".npz") else "not a file steepest exported"
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for force in ((), ("--force",)):
+        result = run("export", xor_model, "--format", "json", "--out", taken, *force,
+                     cwd=tmp_path)
+        assert_user_error(result, f"--out {taken} exists and is {what}; export replaces only "
+                          "its own earlier exports, and those only with --force: give another "
+                          "name")
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("args", [("--format", "json"), ("--format", "python"),
+                                  ("--format", "python", "--weights", "npz")])
+def test_an_earlier_export_is_replaced_only_with_force(xor_model, tmp_path, args):
+    out = "x.json" if "json" in args else "x.py"
+    first = run_json("export", xor_model, *args, "--out", out, cwd=tmp_path)["written"]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("export", xor_model, *args, "--out", out, cwd=tmp_path)
+    assert_user_error(result, f"--out {out} already holds a steepest export; add --force to "
+                      "replace it, or give another name")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert run_json("export", xor_model, *args, "--out", out, "--force",
+                    cwd=tmp_path)["written"] == first
+
+
+def test_an_earlier_onnx_export_is_replaced_only_with_force(xor_model, tmp_path):
+    pytest.importorskip("onnx", reason='the onnx package: pip install -e ".[interop]"')
+    run_ok("export", xor_model, "--out", "x.onnx", cwd=tmp_path)
+    assert_user_error(run("export", xor_model, "--out", "x.onnx", cwd=tmp_path),
+                      "--out x.onnx already holds a steepest export; add --force")
+    run_ok("export", xor_model, "--out", "x.onnx", "--force", cwd=tmp_path)
+
+
+def test_a_weights_file_beside_it_is_checked_only_when_written(xor_model, tmp_path):
+    weights = tmp_path / "x_weights.npz"
+    np.savez(weights, mine=np.arange(3))
+    before = weights.read_bytes()
+    result = run("export", xor_model, "--out", "x.py", "--weights", "npz", "--force",
+                 cwd=tmp_path)
+    assert_user_error(result, "the weights file x_weights.npz exists and is not a file "
+                      "steepest exported")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x_weights.npz"]
+    run_ok("export", xor_model, "--out", "x.py", cwd=tmp_path)  # inline: not its file
+    assert weights.read_bytes() == before
+
+
+def test_help_explains_force():
+    helps = build_parser()._subparsers._group_actions[0].choices["export"].format_help()
+    assert "--force" in helps and "earlier export" in " ".join(helps.split())

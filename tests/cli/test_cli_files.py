@@ -75,6 +75,40 @@ def test_lr_find_replaces_its_own_picture_but_not_another(tmp_path):
     assert (tmp_path / "lr.png").read_bytes() == before
 
 
+@pytest.mark.parametrize("name", ["lr.txt", "lr.svg", "lr"])
+def test_lr_find_refuses_a_picture_it_could_not_replace_before_the_test(tmp_path, name):
+    """Only PNG and GIF carry steepest's mark: another suffix (or one matplotlib has
+    no writer for) is refused at once, not after the range test."""
+    result = run("lr-find", "--data", "xor", "--layers", "4", "--steps", "10", "--plot", name,
+                 cwd=tmp_path)
+    assert_user_error(result, f"--plot {name}: a picture's name must end in .png or .gif "
+                      "(pictures steepest marks as its own, so that it may replace them later)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lr_find_replaces_its_own_gif(tmp_path):
+    pytest.importorskip("matplotlib")
+    args = ("lr-find", "--data", "xor", "--layers", "4", "--steps", "10", "--plot", "lr.gif")
+    run_ok(*args, cwd=tmp_path)
+    run_ok(*args, cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lr.gif"]
+
+
+def test_a_folder_given_as_a_picture_gets_a_picture_s_name_as_the_hint(tmp_path):
+    (tmp_path / "adir").mkdir()
+    result = run("lr-find", "--data", "xor", "--steps", "10", "--plot", "adir", cwd=tmp_path)
+    assert_user_error(result, "--plot adir is a folder; give a file name such as plot.png")
+
+
+def test_a_fifo_given_as_the_plots_folder_is_called_a_fifo(tmp_path):
+    pytest.importorskip("matplotlib")
+    os.mkfifo(tmp_path / "fifo.npz")
+    result = run(*XOR, "--plots", "fifo.npz", cwd=tmp_path)
+    assert_user_error(result, "--plots fifo.npz is a FIFO (named pipe), not a folder; give a "
+                      "folder for the images", quiet_stdout=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.npz"]
+
+
 def test_train_refuses_to_write_over_a_text_file(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n")

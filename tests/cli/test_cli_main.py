@@ -89,6 +89,22 @@ def test_command_line_errors(tmp_path):
     assert message.endswith("(see steepest --help)")
 
 
+@pytest.mark.parametrize(("args", "option"), [
+    (("train", "--data", ""), "--data"), (("train", "--out", ""), "--out"),
+    (("train", "--plots", ""), "--plots"), (("train", "--data-dir", ""), "--data-dir"),
+    (("train", "--data", "d.csv", "--target", ""), "--target"),
+    (("train", "--data", "d.csv", "--one-hot", ""), "--one-hot"),
+    (("evaluate", "m.npz", "--data", ""), "--data"), (("export", ""), "MODEL"),
+    (("export", "m.npz", "--out", ""), "--out"), (("lr-find", "--plot", ""), "--plot"),
+])
+def test_an_empty_string_is_not_an_option_left_out(tmp_path, args, option):
+    """``--out "$OUT"`` with OUT unset is refused, not taken for the default."""
+    message = assert_user_error(run(*args, cwd=tmp_path))
+    assert message.startswith(f"steepest {args[0]}: error: argument {option}: needs a value, "
+                              "got an empty string")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("command", ["train", "gradcheck", "diagnose", "lr-find",
                                      "overfit-check", "explain"])
 def test_activation_with_parameters_is_accepted_by_every_command(command):

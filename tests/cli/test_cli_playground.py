@@ -11,10 +11,11 @@ import sys
 import urllib.request
 
 import pytest
-from cli_helpers import ENV, assert_user_error, run
+from cli_helpers import ENV, MNIST_DIR, assert_user_error, needs_mnist, run
 
 pytest.importorskip("starlette", reason="the playground needs its extra")
 
+import steepest
 from steepest.playground import server as playground_server
 
 
@@ -68,6 +69,60 @@ def test_without_its_extra_it_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "steepest.playground.server", None)
     assert_user_error(run("playground", "--no-browser", cwd=tmp_path),
                       "pip install 'steepest[playground]'")
+
+
+@pytest.fixture
+def digits_page_files(tmp_path):
+    """A model file the digits page reads (8x8 inputs), one it cannot (2 inputs), a
+    file that is no model, a FIFO and a folder."""
+    for name, sizes in (("image.npz", [64, 4, 10]), ("xor.npz", [2, 4, 2])):
+        steepest.Network(sizes, activation="relu", loss="cross_entropy", seed=0).save(
+            tmp_path / name)
+    (tmp_path / "notmodel.npz").write_text("a,b\n1,2\n")
+    os.mkfifo(tmp_path / "fifo.npz")
+    (tmp_path / "folder").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("--model", "notmodel.npz"), "notmodel.npz: not a readable model file"),
+    (("--model", "fifo.npz"), "fifo.npz: a FIFO (named pipe), not a model file"),
+    (("--model", "folder"), "folder: a folder, not a model file"),
+    (("--model", "none.npz"), "none.npz: no such model file"),
+    (("--model", "xor.npz"), "xor.npz: the model takes 2 inputs, not a picture (64 for 8x8 "
+                             "digits, 784 for 28x28 MNIST)"),
+    (("--data-dir", "/nonexistent"), "--data-dir /nonexistent: no such folder"),
+    (("--data-dir", "xor.npz"), "--data-dir xor.npz: not a folder"),
+    (("--digits-data", "mnist", "--data-dir", "folder"),
+     "--digits-data mnist: missing train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+     "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] in folder (the playground "
+     "downloads nothing); put the files there, or use --digits-data digits"),
+])
+def test_the_digits_page_s_model_is_checked_before_serving(digits_page_files, not_serving, args,
+                                                           line):
+    result = run("playground", "--no-browser", "--port", "0", *args, cwd=digits_page_files)
+    assert assert_user_error(result).startswith(f"steepest playground: error: {line}")
+    assert not_serving == []
+
+
+@pytest.mark.parametrize("option", ["--model", "--data-dir"])
+def test_an_empty_string_is_not_an_option_left_out(tmp_path, not_serving, option):
+    assert_user_error(run("playground", "--no-browser", "--port", "0", option, "", cwd=tmp_path),
+                      f"argument {option}: needs a value, got an empty string")
+    assert not_serving == []
+
+
+def test_a_model_that_reads_pictures_is_served(digits_page_files, not_serving):
+    result = run("playground", "--no-browser", "--port", "0", "--model", "image.npz",
+                 cwd=digits_page_files)
+    assert result.returncode == 0 and result.stderr == "" and len(not_serving) == 1
+
+
+@needs_mnist
+def test_mnist_files_in_the_data_dir_are_served(tmp_path, not_serving):
+    result = run("playground", "--no-browser", "--port", "0", "--digits-data", "mnist",
+                 "--data-dir", MNIST_DIR, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "" and len(not_serving) == 1
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
 
 from steepest import Network, plots  # noqa: E402
+from steepest._files import is_steepest_picture  # noqa: E402
 from steepest.errors import ConfigError, SteepestError  # noqa: E402
 
 
@@ -20,6 +21,21 @@ def test_save_figure_writes_a_png_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
     with pytest.raises(SteepestError, match="does not exist"):
         plots.save_figure(fig, tmp_path / "missing" / "curves.png")
+
+
+def test_save_figure_refuses_a_format_matplotlib_cannot_write(tmp_path):
+    fig = plots.plot_history({"loss": [1.0, 0.5]})
+    with pytest.raises(ConfigError, match=r"^cannot write .*curves\.txt: matplotlib cannot "
+                       r"write \.txt pictures; end the name with one of .*\.gif, .*\.png, "):
+        plots.save_figure(fig, tmp_path / "curves.txt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_figure_marks_pngs_and_gifs_as_steepest_s(tmp_path):
+    fig = plots.plot_history({"loss": [1.0, 0.5]})
+    for name in ("curves.png", "curves.gif"):
+        assert is_steepest_picture(plots.save_figure(fig, tmp_path / name)), name
+    assert not is_steepest_picture(plots.save_figure(fig, tmp_path / "curves.jpg"))
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):

@@ -2,32 +2,49 @@
 is never destroyed by accident, and the pictures of a model.
 
 A command writes over nothing but what steepest wrote itself: ``--out`` replaces
-a steepest model only with ``--force`` (or when the same run wrote it), a picture
-replaces only a picture steepest drew, and no output may be one of the command's
-own inputs. Symbolic links are written through; folders, FIFOs and devices are
-refused (see :mod:`steepest._files`).
+a steepest model only with ``--force`` (or when the same run wrote it), an export
+only an earlier export and only with ``--force``, a picture (PNG or GIF, which
+steepest marks as its own) only a picture steepest drew, and no output may be one
+of the command's own inputs. Symbolic links are written through; folders, FIFOs
+and devices are refused (see :mod:`steepest._files`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._files import file_target, is_steepest_picture
+from .._files import file_target, is_steepest_picture, read_problem
 from ..callbacks import GradientMonitor, Snapshots
 from ..errors import ConfigError
 from ..io import read_metadata
 from ..network import Network
 from .data import Data
 
+#: The pictures a command may write: those steepest marks as drawn by itself (see
+#: steepest._files.is_steepest_picture), so that the next run may replace them.
+PICTURE_SUFFIXES = (".png", ".gif")
 
-def check_writable(out: Path, option: str = "--out") -> Path:
+#: How the first bytes of a file ``steepest export`` wrote say so (see steepest.export):
+#: JSON weights name their format, a Python file's docstring its exporter, an ONNX
+#: graph its producer (the protobuf's ir_version, then producer_name).
+EXPORT_MARKS = (re.compile(rb'\{\s*"format"\s*:\s*"steepest\.weights"'),
+                re.compile(rb'"""[^\n]* exported by steepest '),
+                re.compile(rb"\x08[\x00-\x7f]\x12\x08steepest"))
+#: The arrays of the weights file beside a Python file (export's ``--weights npz``).
+EXPORTED_WEIGHT = re.compile(r"[Wb]\d+\.npy")
+
+
+def check_writable(out: Path, option: str = "--out", example: str = "model.npz") -> Path:
     """Refuse, before any training, a path that cannot be written: a folder, a
     FIFO or a device, a missing or read-only folder. Returns the file a write
-    replaces (a symbolic link's target)."""
+    replaces (a symbolic link's target). ``example`` is the file name a folder's
+    message suggests."""
     if out.is_dir():
-        raise ConfigError(f"{option} {out} is a folder; give a file name such as model.npz")
+        raise ConfigError(f"{option} {out} is a folder; give a file name such as {example}")
     target = file_target(out)
     folder = target.parent if out.is_symlink() else out.parent  # as the user wrote it
     if not target.parent.is_dir():
@@ -60,15 +77,57 @@ def check_model_output(out: Path, option: str = "--out", *, force: bool = False,
 def check_picture_output(out: Path, option: str, *, inputs: Sequence[str | Path | None] = ()
                          ) -> Path:
     """Refuse, before any long work, a picture path that must not be written: one of
-    the command's ``inputs``, or a file that is not a picture steepest drew."""
-    target = check_writable(out, option)
+    the command's ``inputs``, a name not ending in one of :data:`PICTURE_SUFFIXES`,
+    or a file that is not a picture steepest drew."""
+    target = check_writable(out, option, example="plot.png")
     _not_an_input(out, target, option, inputs)
     if target.exists() and not is_steepest_picture(target):
         what = ("a steepest model file" if read_metadata(target) is not None
                 else "a file steepest did not draw")
         raise ConfigError(f"{option} {out} exists and is {what}; steepest replaces only "
                           "pictures it drew: give another name")
+    if out.suffix.lower() not in PICTURE_SUFFIXES:
+        raise ConfigError(f"{option} {out}: a picture's name must end in "
+                          f"{' or '.join(PICTURE_SUFFIXES)} (pictures steepest marks as its "
+                          "own, so that it may replace them later)")
     return target
+
+
+def check_export_output(out: Path, option: str = "--out", *, force: bool = False) -> Path:
+    """Refuse, before writing, a path ``steepest export`` must not write: a file
+    that is not an earlier export (see :func:`is_steepest_export`), or one that is
+    without ``force``. Returns the file a write replaces."""
+    target = check_writable(out, option, example=f"model{out.suffix}")
+    if not target.exists():
+        return target
+    if not is_steepest_export(target):
+        what = ("a steepest model file" if read_metadata(target) is not None
+                else "not a file steepest exported")
+        raise ConfigError(f"{option} {out} exists and is {what}; export replaces only its own "
+                          "earlier exports, and those only with --force: give another name")
+    if not force:
+        raise ConfigError(f"{option} {out} already holds a steepest export; add --force to "
+                          "replace it, or give another name")
+    return target
+
+
+def is_steepest_export(path: Path) -> bool:
+    """Whether ``path`` is a file ``steepest export`` wrote: JSON weights, a Python
+    file or an ONNX graph that say so in their first bytes (:data:`EXPORT_MARKS`),
+    or a Python file's weights (an ``.npz`` of nothing but ``W0``, ``b0``, ...)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)  # the marks come first
+    except OSError:
+        return False
+    if any(mark.match(head) for mark in EXPORT_MARKS):
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return bool(names) and all(EXPORTED_WEIGHT.fullmatch(name) for name in names)
 
 
 def check_plot_folder(folder: str, option: str = "--plots",
@@ -82,7 +141,8 @@ def check_plot_folder(folder: str, option: str = "--plots",
     check_available()
     path = Path(folder)
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"{option} {path} is a file; give a folder for the images")
+        what = read_problem(path, "folder") or "a file, not a folder"
+        raise ConfigError(f"{option} {path} is {what}; give a folder for the images")
     path.mkdir(parents=True, exist_ok=True)
     if not os.access(path, os.W_OK):
         raise ConfigError(f"cannot write plots into {path}: the folder is not writable")

@@ -36,6 +36,15 @@ def argument_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def non_empty(text: str) -> str:
+    """An argparse type for a name or a path: ``text`` as given, but an empty one
+    is a usage error, so that a script's unset variable (``--out "$OUT"``) never
+    passes for an option not given."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a value, got an empty string")
+    return text
+
+
 #: Defaults that are the same for every command.
 COMMON_TEXTS = {
     "data_dir": "default: the cache, downloading what is missing",
@@ -94,11 +103,13 @@ def _part(registry: Mapping[str, type], what: str, example: str | None = None,
 #: (made when a parser is built, so the names registered by then are listed).
 OPTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     # data
-    "data": lambda: {"metavar": "DATA", "help": f"{' | '.join(NAMED_DATA)} | PATH.csv"},
-    "data_dir": lambda: {"metavar": "DIR",
+    "data": lambda: {"type": non_empty, "metavar": "DATA",
+                     "help": f"{' | '.join(NAMED_DATA)} | PATH.csv"},
+    "data_dir": lambda: {"type": non_empty, "metavar": "DIR",
                          "help": "folder with the IDX files of mnist and fashion-mnist"},
-    "target": lambda: {"metavar": "COLUMN", "help": "CSV: the column to predict"},
-    "one_hot": lambda: {"metavar": "COLUMNS",
+    "target": lambda: {"type": non_empty, "metavar": "COLUMN",
+                       "help": "CSV: the column to predict"},
+    "one_hot": lambda: {"type": non_empty, "metavar": "COLUMNS",
                         "help": "CSV: categorical columns, comma-separated"},
     "standardize": lambda: {"action": "store_true",
                             "help": "CSV: scale numeric columns to mean 0, std 1 (the training "
@@ -139,14 +150,15 @@ OPTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "select": lambda: {"choices": SELECTIONS,
                        "help": "keep the epoch with the best validation loss or accuracy"},
     # output
-    "out": lambda: {"metavar": "FILE", "help": "model file to write"},
+    "out": lambda: {"type": non_empty, "metavar": "FILE", "help": "model file to write"},
     "force": lambda: {"action": "store_true",
                       "help": "replace the steepest model already at --out (never a file "
                       "steepest did not write, nor one of the command's inputs)"},
     "json": lambda: {"action": "store_true",
                      "help": "print one JSON object instead of the summary"},
-    "plots": lambda: {"metavar": "DIR", "help": "also write pictures (PNG) into DIR: training "
-                      "curves, gradient norms and the test rows' evaluation (needs matplotlib)"},
+    "plots": lambda: {"type": non_empty, "metavar": "DIR",
+                      "help": "also write pictures (PNG) into DIR: training curves, gradient "
+                      "norms and the test rows' evaluation (needs matplotlib)"},
 }
 
 def add_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup, dest: str,

@@ -61,12 +61,26 @@ def panels(ax: AxesSpec, n: int, figsize: tuple[float, float]) -> tuple[Figure, 
     return axes[0].get_figure(), axes
 
 
+#: How a picture says steepest drew it, by format: a PNG's "Software" text, a GIF's
+#: comment (see steepest._files.is_steepest_picture).
+MARKS: dict[str, dict[str, Any]] = {"png": {"metadata": {"Software": SOFTWARE}},
+                                    "gif": {"pil_kwargs": {"comment": SOFTWARE.encode()}}}
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 100) -> Path:
     """Write ``fig`` as an image (format from the suffix, e.g. ``.png``) atomically:
-    a temporary file beside ``path``, then a rename. Returns the path. A PNG says
-    steepest drew it (its "Software" text), so the command line replaces it."""
+    a temporary file beside ``path``, then a rename. Returns the path. A PNG or a
+    GIF says steepest drew it (:data:`MARKS`), so the command line replaces it. A
+    suffix matplotlib has no writer for is a :class:`~steepest.errors.ConfigError`
+    naming those it has, raised before anything is written."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    marks = {"metadata": {"Software": SOFTWARE}} if fmt == "png" else {}
-    atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, **marks))
+    # The formats savefig has a writer for, whichever canvas the figure has.
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in supported:
+        raise ConfigError(f"cannot write {path}: matplotlib cannot write .{fmt} pictures; end "
+                          "the name with one of " + ", ".join(f".{s}" for s in sorted(supported)))
+    atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, **MARKS.get(fmt, {})))
     return path

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..._parsing import positive_float, positive_int
 from ..command import Command, Console
 from ..files import check_picture_output
-from ..options import Defaults, argument_type
+from ..options import Defaults, argument_type, non_empty
 from ._doctor import add_doctor_options, examined, the_models_else
 
 
@@ -24,8 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="steps, one rate each (default: 100)")
     test.add_argument("--batch-size", type=argument_type(positive_int), default=32,
                       help="rows per step (default: 32)")
-    test.add_argument("--plot", metavar="FILE",
-                      help="write the curve to this PNG file (needs matplotlib) (default: none)")
+    test.add_argument("--plot", type=non_empty, metavar="FILE",
+                      help="write the curve to this picture file, its name ending in .png "
+                      "or .gif (needs matplotlib) (default: none)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
