@@ -96,6 +96,11 @@ def test_command_line_errors(tmp_path):
     (("train", "--data", "d.csv", "--one-hot", ""), "--one-hot"),
     (("evaluate", "m.npz", "--data", ""), "--data"), (("export", ""), "MODEL"),
     (("export", "m.npz", "--out", ""), "--out"), (("lr-find", "--plot", ""), "--plot"),
+    (("train", "--checkpoint", ""), "--checkpoint"), (("train", "--resume", ""), "--resume"),
+    (("info", ""), "MODEL"), (("evaluate", ""), "MODEL"), (("plot", "", "--out", "p"), "MODEL"),
+    (("plot", "m.npz", "--out", ""), "--out"), (("predict", "", "x.npy"), "MODEL"),
+    (("predict", "m.npz", "x.npy", ""), "INPUT"), (("diagnose", ""), "MODEL"),
+    (("demo", "--plots", ""), "--plots"),
 ])
 def test_an_empty_string_is_not_an_option_left_out(tmp_path, args, option):
     """``--out "$OUT"`` with OUT unset is refused, not taken for the default."""

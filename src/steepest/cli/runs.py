@@ -28,7 +28,7 @@ from ..network import Network
 from ..optimizers import get_schedule
 from .data import data_kind, data_name, default_model_path
 from .files import check_model_output
-from .options import argument_type
+from .options import argument_type, non_empty
 from .settings import RunSettings, resolve_run, shown
 
 #: The data options: what they were when the run started, they stay.
@@ -38,13 +38,13 @@ DATA_OPTIONS = ("data_dir", "target", "one_hot", "standardize")
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """``--checkpoint``, ``--checkpoint-every`` and ``--resume``."""
     group = parser.add_argument_group("long runs")
-    group.add_argument("--checkpoint", metavar="FILE",
+    group.add_argument("--checkpoint", type=non_empty, metavar="FILE",
                        help="save the run to FILE after every --checkpoint-every epochs, so "
                        "that --resume FILE goes on after a crash or a kill (default: none; "
                        "with --resume, the run's own)")
     group.add_argument("--checkpoint-every", type=argument_type(positive_int), metavar="N",
                        help="epochs between checkpoints (default: 1, or the run's)")
-    group.add_argument("--resume", metavar="FILE",
+    group.add_argument("--resume", type=non_empty, metavar="FILE",
                        help="go on with the run saved in FILE (a checkpoint, or a model "
                        "steepest train saved) to its --epochs, with its settings, data and "
                        "files; flags that change the run are refused (default: a new run)")

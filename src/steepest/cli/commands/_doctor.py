@@ -13,7 +13,14 @@ from typing import Any
 from ...errors import ConfigError
 from ...network import Network
 from ..data import Data, data_for_model, load_data, saved_model
-from ..options import Defaults, add_data_options, add_group, add_network_options, options_given
+from ..options import (
+    Defaults,
+    add_data_options,
+    add_group,
+    add_network_options,
+    non_empty,
+    options_given,
+)
 from ..settings import default_text, resolve_run
 
 #: The flags that build a new network; with a MODEL they are refused.
@@ -29,7 +36,7 @@ def add_doctor_options(parser: argparse.ArgumentParser, defaults: Defaults,
     for ``--optimizer`` and ``--lr``, which each command uses its own way. Those
     in ``unused`` (option -> why) are left out of the help and refused, saying why."""
     defaults = Defaults(defaults.values, {**DATA_TEXT, **defaults.texts})
-    parser.add_argument("model", nargs="?", metavar="MODEL",
+    parser.add_argument("model", nargs="?", type=non_empty, metavar="MODEL",
                         help="a saved model (default: build a new network from the flags)")
     add_data_options(parser, defaults)
     add_network_options(parser, defaults, init=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from ...errors import ConfigError
 from ..command import Command, Console
 from ..files import check_plot_folder
+from ..options import non_empty
 
 NAMES = ("tutorials", "vanishing")
 
@@ -17,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", choices=NAMES,
                         help="tutorials: the tutorials' three examples; vanishing: the first "
                         "tutorial's vanishing gradients and their fixes")
-    parser.add_argument("--plots", metavar="DIR",
+    parser.add_argument("--plots", type=non_empty, metavar="DIR",
                         help="vanishing: write its figures into DIR (default: none)")
 
 

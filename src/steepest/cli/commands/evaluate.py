@@ -13,7 +13,7 @@ from ...metrics import confusion_matrix
 from ...network import Network
 from ..command import Command, Console
 from ..data import Data, data_for_model, saved_model
-from ..options import Defaults, add_data_options, add_output_options
+from ..options import Defaults, add_data_options, add_output_options, non_empty
 
 DEFAULTS = Defaults(texts={
     "data": "default: the one the model was trained on",
@@ -23,7 +23,7 @@ DEFAULTS = Defaults(texts={
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="a saved model file")
+    parser.add_argument("model", type=non_empty, metavar="MODEL", help="a saved model file")
     add_data_options(parser, DEFAULTS)
     add_output_options(parser, DEFAULTS, out=False)
 

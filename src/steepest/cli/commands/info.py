@@ -10,11 +10,12 @@ from typing import Any
 from ...io import TrainingState, load_checkpoint
 from ...network import Network
 from ..command import Command, Console
+from ..options import non_empty
 from ..runs import describe_monitor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="a saved model file")
+    parser.add_argument("model", type=non_empty, metavar="MODEL", help="a saved model file")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

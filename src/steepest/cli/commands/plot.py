@@ -7,14 +7,14 @@ import argparse
 from ..command import Command, Console
 from ..data import check_data_options, data_for_model, saved_model
 from ..files import check_plot_folder, write_plots
-from ..options import Defaults, add_data_options
+from ..options import Defaults, add_data_options, non_empty
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="a saved model file")
+    parser.add_argument("model", type=non_empty, metavar="MODEL", help="a saved model file")
     add_data_options(parser, Defaults(texts={"data": "default: the one the model was trained "
                                                      "on"}))
-    parser.add_argument("--out", required=True, metavar="DIR",
+    parser.add_argument("--out", required=True, type=non_empty, metavar="DIR",
                         help="folder for the PNG files (required)")
 
 

@@ -25,15 +25,15 @@ from ...images import IMAGE_SUFFIXES, load_image
 from ...io import load
 from ...network import Network
 from ..command import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, Console, one_line
-from ..options import Defaults, add_output_options, argument_type
+from ..options import Defaults, add_output_options, argument_type, non_empty
 
 #: Multi-label models: a label is predicted when its probability is at least this.
 THRESHOLD = 0.5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="a saved model file")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+    parser.add_argument("model", type=non_empty, metavar="MODEL", help="a saved model file")
+    parser.add_argument("inputs", nargs="+", type=non_empty, metavar="INPUT",
                         help="a .npy (one row or many), a .csv or an image (PNG, JPEG...)")
     parser.add_argument("--threshold", metavar="P",
                         type=argument_type(Number(float, lambda v: 0 < v < 1, "in (0, 1)")),
