@@ -62,6 +62,12 @@ def test_bad_sizes(sizes):
         Network(sizes)
 
 
+@pytest.mark.parametrize("flag", [True, np.True_])
+def test_a_flag_is_not_a_layer_size(flag):
+    with pytest.raises(ConfigError, match=r"^sizes must be a list of whole numbers, got \[2, "):
+        Network([2, flag, 2])
+
+
 def test_get_set_weights_round_trip_copies():
     net = Network([2, 3, 3, 2], seed=1)
     weights = net.get_weights()

@@ -768,6 +768,9 @@ class Network:
 
 def _check_sizes(sizes: Sequence[int]) -> list[int]:
     try:
+        # True == 1, but a flag given for a layer size is a mistake, not one unit
+        if any(isinstance(s, bool | np.bool_) for s in sizes):
+            raise TypeError
         as_ints = [int(s) for s in sizes]
     except (TypeError, ValueError):
         raise ConfigError(f"sizes must be a list of whole numbers, got {sizes!r}") from None
