@@ -6,6 +6,9 @@ for ``blobs`` and calls ``blobs(20)``.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -175,3 +178,29 @@ def numpy_updates():
     before = _kernels.use("numpy")
     yield
     _kernels.use(before)
+
+
+#: What a reader may find where it expects a file, for ``not_a_file``.
+NOT_A_FILE = ("folder", "fifo", "link loop")
+
+
+def _not_a_file(path: Path, kind: str) -> str:
+    """Put ``kind`` (one of :data:`NOT_A_FILE`) at ``path``: a folder, a FIFO, or a
+    loop of two symbolic links; returns how ``steepest._files.read_problem`` names
+    it. A FIFO must be refused without being opened: a read would wait for a writer."""
+    if kind == "folder":
+        path.mkdir()
+        return "a folder"
+    if kind == "fifo":
+        os.mkfifo(path)
+        return "a FIFO (named pipe)"
+    other = path.with_name(f"other-{path.name}")
+    other.symlink_to(path.name)
+    path.symlink_to(other.name)
+    return "a loop of symbolic links"
+
+
+@pytest.fixture
+def not_a_file():
+    """``not_a_file(path, kind) -> how it is named``: see :func:`_not_a_file`."""
+    return _not_a_file

@@ -427,25 +427,11 @@ def test_missing_file(tmp_path):
     assert "no such model file" in message
 
 
-def _a_folder(path: pathlib.Path) -> None:
-    path.mkdir()
-
-
-def _a_link_loop(path: pathlib.Path) -> None:
-    other = path.with_name("other.npz")
-    other.symlink_to(path.name)
-    path.symlink_to(other.name)
-
-
-@pytest.mark.parametrize(("make", "found"), [
-    (_a_folder, "a folder, not a model file"),
-    (os.mkfifo, "a FIFO (named pipe), not a model file"),
-    (_a_link_loop, "a loop of symbolic links, not a model file"),
-])
-def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, make, found):
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link loop"])
+def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, not_a_file, kind):
     path = tmp_path / "model.npz"
-    make(path)
-    assert _load_error(path) == f"{path}: {found}"  # and a FIFO is never opened
+    found = not_a_file(path, kind)
+    assert _load_error(path) == f"{path}: {found}, not a model file"
 
 
 def test_npz_members_that_are_not_npy_arrays_are_refused(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import re
 import warnings
 from pathlib import Path
@@ -171,23 +170,12 @@ def test_predict_npz_archive_named_npy(tmp_path, digits_model):
     assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
-@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink loop"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link loop"])
 @pytest.mark.parametrize("name", ["input.npy", "input.png"])
-def test_predict_input_that_is_not_a_file(tmp_path, digits_model, kind, name):
-    path = tmp_path / name
-    if kind == "folder":
-        path.mkdir()
-        found = "a folder"
-    elif kind == "fifo":
-        os.mkfifo(path)  # refused without being opened: a read would wait for a writer
-        found = "a FIFO (named pipe)"
-    else:
-        path.symlink_to(tmp_path / "other")
-        (tmp_path / "other").symlink_to(path)
-        found = "a loop of symbolic links"
+def test_predict_input_that_is_not_a_file(tmp_path, digits_model, not_a_file, kind, name):
+    found = not_a_file(tmp_path / name, kind)
     message = assert_user_error(run("predict", digits_model, name, cwd=tmp_path))
-    assert re.fullmatch(rf"steepest predict: error: {re.escape(name)}: {re.escape(found)}, "
-                        r"not an? input file", message), message
+    assert message == f"steepest predict: error: {name}: {found}, not an input file"
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "a,b,c\n"], ids=["empty", "blank", "header"])

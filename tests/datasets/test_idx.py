@@ -293,21 +293,11 @@ def test_missing_file(tmp_path):
     assert _raises(path) == f"{path}: no such IDX file"
 
 
-def _a_link_loop(path) -> None:
-    other = path.with_name("other")
-    other.symlink_to(path.name)
-    path.symlink_to(other.name)
-
-
-@pytest.mark.parametrize(("make", "found"), [
-    (os.mkdir, "a folder, not an IDX file"),
-    (os.mkfifo, "a FIFO (named pipe), not an IDX file"),
-    (_a_link_loop, "a loop of symbolic links, not an IDX file"),
-])
-def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, make, found):
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link loop"])
+def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, not_a_file, kind):
     path = tmp_path / "train-images-idx3-ubyte"
-    make(path)
-    assert _raises(path) == f"{path}: {found}"  # and a FIFO is never opened
+    found = not_a_file(path, kind)
+    assert _raises(path) == f"{path}: {found}, not an IDX file"
 
 
 # ------------------------------------------------------------------ write_idx

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-import os
 import sys
 from pathlib import Path
 
@@ -132,28 +131,18 @@ def test_missing_folder(tmp_path):
     assert str(info.value) == f"fashion-mnist: no such folder {tmp_path / 'nowhere'}"
 
 
-def _a_link_loop(path: Path) -> None:
-    other = path.with_name("other")
-    other.symlink_to(path.name)
-    path.symlink_to(other.name)
-
-
-@pytest.mark.parametrize(("make", "found"), [
-    (os.mkdir, "a folder, not an IDX file"),
-    (os.mkfifo, "a FIFO (named pipe), not an IDX file"),
-    (_a_link_loop, "a loop of symbolic links, not an IDX file"),
-])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link loop"])
 @pytest.mark.parametrize("suffix", ["", ".gz"])
 def test_a_folder_fifo_or_link_loop_in_a_files_place_is_named_not_called_missing(
-        tmp_path, make, found, suffix):
+        tmp_path, not_a_file, kind, suffix):
     arrays = _arrays()
     del arrays["t10k-labels-idx1-ubyte"]
     _write_folder(tmp_path, arrays)
     path = tmp_path / f"t10k-labels-idx1-ubyte{suffix}"
-    make(path)
+    found = not_a_file(path, kind)
     with pytest.raises(DatasetError) as info:
         load_mnist(path=tmp_path)
-    assert str(info.value) == f"{path}: {found}"  # and a FIFO is never opened
+    assert str(info.value) == f"{path}: {found}, not an IDX file"
 
 
 def test_a_file_beside_a_folder_of_the_other_name_is_read(tmp_path):

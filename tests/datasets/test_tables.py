@@ -4,7 +4,6 @@ bad file refused with its line and column."""
 from __future__ import annotations
 
 import json
-import os
 import statistics
 
 import numpy as np
@@ -277,21 +276,11 @@ def test_missing_file(tmp_path):
     assert "no such CSV file" in _error(tmp_path / "nowhere.csv")
 
 
-def _a_link_loop(path) -> None:
-    other = path.with_name("other.csv")
-    other.symlink_to(path.name)
-    path.symlink_to(other.name)
-
-
-@pytest.mark.parametrize(("make", "found"), [
-    (os.mkdir, "a folder, not a CSV file"),
-    (os.mkfifo, "a FIFO (named pipe), not a CSV file"),
-    (_a_link_loop, "a loop of symbolic links, not a CSV file"),
-])
-def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, make, found):
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link loop"])
+def test_a_path_that_is_no_file_is_named_for_what_it_is(tmp_path, not_a_file, kind):
     path = tmp_path / "table.csv"
-    make(path)
-    assert _error(path) == f"{path}: {found}"  # and a FIFO is never opened
+    found = not_a_file(path, kind)
+    assert _error(path) == f"{path}: {found}, not a CSV file"
 
 
 def test_the_contents_of_a_file_read_as_the_file(tmp_path):
