@@ -559,6 +559,8 @@ class Checkpoint(Callback):
         self.path = None if path is None else Path(path)
         self.every = every
         self._run: tuple[dict[str, Any], str, list[Callback]] | None = None
+        #: The number of epochs done when ``path`` was last written (None: not yet).
+        self.saved_epochs: int | None = None
 
     def bind(self, settings: dict[str, Any], data: str, callbacks: list[Callback]) -> None:
         """The run's ``settings`` (see :class:`~steepest.io.TrainingState`), its
@@ -575,6 +577,7 @@ class Checkpoint(Callback):
         if self.path is not None and (done % self.every == 0 or done == self.params["epochs"]
                                       or net.stop_training):
             save(net, self.path, self.state(net))
+            self.saved_epochs = done
 
     def state(self, net: Network) -> TrainingState:
         """The run as it stands: how it goes on from ``net``'s weights."""

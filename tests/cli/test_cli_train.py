@@ -463,9 +463,21 @@ def test_divergence_leaves_an_existing_model_file_as_it_was(tmp_path):
                          "(steepest lr-find suggests one)")  # --clip-norm is there already
     report = json_report(result)
     assert report == {"diverged": True, "model": None, "epoch": 2, "batch": 1,
-                      "reason": report["reason"], "learning_rate": 1e9}
+                      "reason": report["reason"], "learning_rate": 1e9, "checkpoint": None}
     assert report["reason"].startswith("the loss exploded to ")
     assert (tmp_path / "m.npz").read_bytes() == before
+
+
+def test_divergence_names_the_checkpoint_that_holds_the_epochs_before(tmp_path):
+    result = run("train", "--data", "xor", "--optimizer", "sgd", "--lr", "1e9", "--clip-norm",
+                 "1e9", "--checkpoint", "run.npz", "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "; no model saved to xor-model.npz; the checkpoint run.npz holds the run after " \
+           "epoch 1. Try a smaller --lr" in line, line
+    assert json_report(result)["checkpoint"] == str((tmp_path / "run.npz").resolve())
+    checkpoint = steepest.load(tmp_path / "run.npz")
+    assert checkpoint.epochs_trained == 1 and np.isfinite(checkpoint.params).all()
 
 
 def test_divergence_on_unscaled_csv_data_suggests_standardize(tmp_path):

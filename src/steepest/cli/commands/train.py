@@ -118,7 +118,7 @@ def _train(args: argparse.Namespace, console: Console, plan: RunSettings, source
         except KeyboardInterrupt as stop:
             return _interrupted(console, net, best, tracker, files, args.json, stop, came)
         except DivergenceError as exc:
-            return _diverged(console, exc, files.out,
+            return _diverged(console, exc, files.out, tracker,
                              _divergence_fixes(config, plan, source.standardize), args.json)
     if args.plots:
         written = write_plots(net, data, args.plots, monitor, snapshots)
@@ -257,16 +257,21 @@ def _divergence_fixes(config: TrainingConfig, plan: RunSettings, standardized: b
     return fixes
 
 
-def _diverged(console: Console, exc: DivergenceError, out: Path, fixes: list[str],
-              as_json: bool) -> int:
+def _diverged(console: Console, exc: DivergenceError, out: Path, tracker: Checkpoint,
+              fixes: list[str], as_json: bool) -> int:
     """Divergence: nothing is saved; say where it happened, what became of ``out``
-    and what to try."""
+    (and of the checkpoint, which holds the last epoch it saved before) and what to try."""
     kept = f"{out} is left as it was" if out.exists() else f"no model saved to {out}"
+    if tracker.saved_epochs is not None:
+        kept += (f"; the checkpoint {tracker.path} holds the run after epoch "
+                 f"{tracker.saved_epochs}")
     tries = f"{', '.join(fixes[:-1])} or {fixes[-1]}" if len(fixes) > 1 else fixes[0]
     console.error("train", f"{exc.summary}; {kept}. Try {tries}")
     if as_json:
         console.json({"diverged": True, "model": None, "epoch": exc.epoch, "batch": exc.batch,
-                      "reason": exc.reason, "learning_rate": exc.learning_rate})
+                      "reason": exc.reason, "learning_rate": exc.learning_rate,
+                      "checkpoint": None if tracker.saved_epochs is None
+                      else str(tracker.path.resolve())})
     return EXIT_FAILED
 
 
