@@ -198,16 +198,21 @@ def whole_number(value: Any, name: str, minimum: int, *, none_ok: bool = False) 
     return whole
 
 
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a finite real number: not NaN or infinite (``1e400`` in
+    a spec reads as inf), not a boolean nor a text."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def real_number(value: Any, name: str, requirement: str, accept: Callable[[float], bool]
                 ) -> float:
     """``value`` as a finite ``float`` that ``accept`` takes, else the ConfigError
     "``name`` must ``requirement``, got ..." (``requirement`` such as "be a
     number >= 0" or "lie in [0, 1)"). Booleans are refused."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan
-    if not (math.isfinite(number) and accept(number)):
+    if not (is_real(value) and accept(float(value))):
         raise ConfigError(f"{name} must {requirement}, got {value!r}")
-    return number
+    return float(value)
 
 
 def positive_number(value: Any, name: str, *, none_ok: bool = False) -> float | None:

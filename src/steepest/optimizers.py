@@ -27,7 +27,6 @@ with the same results bit for bit; ``STEEPEST_KERNELS=numpy`` keeps NumPy's.
 from __future__ import annotations
 
 import math
-import numbers
 import weakref
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -38,6 +37,7 @@ import numpy as np
 from . import _kernels
 from ._pool import pool
 from ._registry import Registry
+from ._validation import is_real, positive_number
 from .errors import ConfigError
 
 #: Steps between flushes of subnormal optimiser state (see _flush_subnormals).
@@ -54,16 +54,9 @@ UPDATE_BLOCK = 32768
 PARALLEL_BLOCK = 262144
 
 
-def _is_number(value: Any) -> bool:
-    """Whether a parameter is a finite real number: not NaN or infinite (``1e400``
-    in a spec reads as inf), not a boolean nor a text."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
 def _is_whole(value: Any) -> bool:
     """Whether a parameter is a finite whole number (``5`` or ``5.0``)."""
-    return _is_number(value) and float(value).is_integer()
+    return is_real(value) and float(value).is_integer()
 
 
 # --------------------------------------------------------------------------- schedules
@@ -104,7 +97,7 @@ class StepDecay(Schedule):
     name = "step"
 
     def __init__(self, step_size: int = 10, factor: float = 0.5) -> None:
-        if not (_is_whole(step_size) and step_size >= 1 and _is_number(factor)
+        if not (_is_whole(step_size) and step_size >= 1 and is_real(factor)
                 and 0 < factor <= 1):
             raise ConfigError("step schedule needs step_size >= 1 (a whole number) and "
                               f"0 < factor <= 1, got {step_size!r}, {factor!r}")
@@ -124,7 +117,7 @@ class ExponentialDecay(Schedule):
     name = "exponential"
 
     def __init__(self, rate: float = 0.95) -> None:
-        if not (_is_number(rate) and 0 < rate <= 1):
+        if not (is_real(rate) and 0 < rate <= 1):
             raise ConfigError(f"exponential schedule needs 0 < rate <= 1, got {rate!r}")
         self.rate = float(rate)
 
@@ -146,7 +139,7 @@ class CosineDecay(Schedule):
     name = "cosine"
 
     def __init__(self, epochs: int | None = None, final: float = 0.0) -> None:
-        if not ((epochs is None or (_is_whole(epochs) and epochs >= 1)) and _is_number(final)
+        if not ((epochs is None or (_is_whole(epochs) and epochs >= 1)) and is_real(final)
                 and 0 <= final <= 1):
             raise ConfigError("cosine schedule needs epochs >= 1 (a whole number) and "
                               f"0 <= final <= 1, got {epochs!r}, {final!r}")
@@ -201,12 +194,9 @@ class Optimizer:
             cls._fused = None
 
     def __init__(self, learning_rate: float, schedule: str | dict | Schedule | None = None):
-        if not (_is_number(learning_rate) and learning_rate > 0):
-            raise ConfigError(f"learning_rate must be a positive number, got {learning_rate!r}")
-        learning_rate = float(learning_rate)
-        self.learning_rate = learning_rate
+        self.learning_rate = positive_number(learning_rate, "learning_rate")
         self.schedule = get_schedule(schedule)
-        self.lr = learning_rate
+        self.lr = self.learning_rate
         self.steps = 0
         #: The network epoch this optimiser started at (set by fit): its schedule
         #: counts from there.
@@ -359,7 +349,7 @@ class Momentum(SGD):
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, schedule=None) -> None:
         super().__init__(learning_rate, schedule)
-        if not (_is_number(momentum) and 0 <= momentum < 1):
+        if not (is_real(momentum) and 0 <= momentum < 1):
             raise ConfigError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
 
@@ -408,7 +398,7 @@ class RMSprop(Optimizer):
         self, learning_rate: float = 0.001, rho: float = 0.9, eps: float = 1e-8, schedule=None
     ) -> None:
         super().__init__(learning_rate, schedule)
-        if not (_is_number(rho) and 0 <= rho < 1 and _is_number(eps) and eps > 0):
+        if not (is_real(rho) and 0 <= rho < 1 and is_real(eps) and eps > 0):
             raise ConfigError(f"rmsprop needs 0 <= rho < 1 and a finite eps > 0, got {rho!r}, "
                               f"{eps!r}")
         self.rho, self.eps = float(rho), float(eps)
@@ -449,8 +439,8 @@ class Adam(Optimizer):
         schedule=None,
     ) -> None:
         super().__init__(learning_rate, schedule)
-        if not (_is_number(beta1) and 0 <= beta1 < 1 and _is_number(beta2) and 0 <= beta2 < 1
-                and _is_number(eps) and eps > 0):
+        if not (is_real(beta1) and 0 <= beta1 < 1 and is_real(beta2) and 0 <= beta2 < 1
+                and is_real(eps) and eps > 0):
             raise ConfigError(f"adam needs 0 <= beta1, beta2 < 1 and a finite eps > 0, got "
                               f"{beta1!r}, {beta2!r}, {eps!r}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
