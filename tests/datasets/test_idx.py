@@ -11,6 +11,7 @@ import pytest
 
 import steepest.io
 from steepest.datasets import read_idx, write_idx
+from steepest.datasets.idx import read_idx_shape
 from steepest.errors import DatasetError
 
 DTYPES = ["uint8", "int8", "int16", "int32", "float32", "float64"]
@@ -368,3 +369,20 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
     np.testing.assert_array_equal(read_idx(path), old)
     assert _files(tmp_path) == [path.name]
     assert os.listdir(tmp_path) == [path.name]
+
+
+@pytest.mark.parametrize("name", ["images-idx3-ubyte", "images-idx3-ubyte.gz"])
+def test_read_idx_shape_reads_the_header_alone(tmp_path, name):
+    assert read_idx_shape(write_idx(tmp_path / name, np.zeros((3, 5, 7), np.uint8))) == (3, 5, 7)
+
+
+def test_read_idx_shape_does_not_read_the_data_but_checks_the_header(tmp_path):
+    whole = write_idx(tmp_path / "whole-idx3-ubyte", np.zeros((3, 5, 7), np.uint8))
+    cut = tmp_path / "cut-idx3-ubyte"
+    cut.write_bytes(whole.read_bytes()[:16])  # the header (4 + 3 x 4 bytes), no pixels
+    assert read_idx_shape(cut) == (3, 5, 7)
+    with pytest.raises(DatasetError, match=r"truncated: the header declares shape \(3, 5, 7\)"):
+        read_idx(cut)
+    cut.write_bytes(whole.read_bytes()[:10])
+    with pytest.raises(DatasetError, match=r"truncated IDX header \(3 dimensions declared\)"):
+        read_idx_shape(cut)

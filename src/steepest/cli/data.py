@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from .. import datasets
+from ..datasets.idx import read_idx_shape
+from ..datasets.mnist import FILES, find_files
 from ..datasets.tables import TableSchema, fit_schema, read_csv_rows, targets
 from ..errors import ConfigError, DataError, DatasetError
 from ..io import load
@@ -95,19 +97,13 @@ def _load_idx(spec: str, data_dir: str | None) -> Data:
     classes = datasets.MNIST.classes if spec == "mnist" else datasets.FASHION_MNIST.classes
     (X, y), (Xt, yt) = loader(path=data_dir)
     folder = Path(data_dir) if data_dir else datasets.data_home() / spec
-    shape = _image_shape(folder / "t10k-images-idx3-ubyte")
+    # The loader has read and checked the files; the test images' header has their size.
+    shape = list(read_idx_shape(find_files(folder)[FILES[2]])[1:])
     if X.shape[1] != Xt.shape[1]:
         raise DatasetError(f"{folder}: the training images have {X.shape[1]} pixels, the test "
                            f"images {shape[0]}x{shape[1]}; both need images of one size")
     style = "mnist" if spec == "mnist" else "fit"
     return Data(spec, X, y, Xt, yt, list(classes), {"image": {"shape": shape, "style": style}})
-
-
-def _image_shape(images: Path) -> list[int]:
-    """``[rows, cols]`` of the images in an IDX file, ``.gz`` or not, that the
-    loader has read and checked."""
-    packed = images.with_name(f"{images.name}.gz")
-    return list(datasets.read_idx(packed if packed.is_file() else images).shape[1:])
 
 
 def _load_csv_split(path: Path, seed: int, target: str | None, one_hot: Sequence[str],

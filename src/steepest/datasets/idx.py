@@ -19,8 +19,9 @@ import gzip
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -49,7 +50,18 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     not match the header (truncated or padded file) or a corrupt gzip stream;
     never returns a silently short array.
     """
-    path = Path(path)
+    return _opened(Path(path), _read_stream)
+
+
+def read_idx_shape(path: str | os.PathLike[str]) -> tuple[int, ...]:
+    """The shape an IDX file's header declares, read without its data (the same
+    errors as :func:`read_idx` for the file and its header)."""
+    return _opened(Path(path), lambda f, path, largest, exact: _read_header(f, path)[1])
+
+
+def _opened(path: Path, read: Callable[[IO[bytes], Path, int, bool], Any]) -> Any:
+    """``read(stream, path, largest, exact)`` on the file at ``path``, decompressed
+    if it is gzip: the stream holds at most (``exact``: exactly) ``largest`` bytes."""
     problem = read_problem(path, WHAT)
     if problem:
         raise DatasetError(f"{path}: {problem}")
@@ -59,16 +71,15 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         # deflate cannot expand more than about 1032:1
         largest = path.stat().st_size * (1032 if compressed else 1)
         with gzip.open(path, "rb") if compressed else open(path, "rb") as f:
-            return _read_stream(f, path, largest, exact=not compressed)
+            return read(f, path, largest, not compressed)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DatasetError(f"{path}: corrupt or truncated gzip data ({exc})") from None
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read the file ({exc})") from None
 
 
-def _read_stream(f: IO[bytes], path: Path, largest: int, exact: bool) -> np.ndarray:
-    """The array from an open stream holding at most (``exact``: exactly)
-    ``largest`` bytes."""
+def _read_header(f: IO[bytes], path: Path) -> tuple[np.dtype, tuple[int, ...]]:
+    """The element type and shape an IDX header declares, from an open stream."""
     magic = f.read(4)
     if len(magic) < 4 or magic[:2] != b"\x00\x00" or magic[2] not in TYPE_CODES:
         raise DatasetError(
@@ -81,7 +92,14 @@ def _read_stream(f: IO[bytes], path: Path, largest: int, exact: bool) -> np.ndar
     header = f.read(4 * ndim)
     if len(header) < 4 * ndim:
         raise DatasetError(f"{path}: truncated IDX header ({ndim} dimensions declared)")
-    shape = struct.unpack(f">{ndim}I", header)
+    return dtype, struct.unpack(f">{ndim}I", header)
+
+
+def _read_stream(f: IO[bytes], path: Path, largest: int, exact: bool) -> np.ndarray:
+    """The array from an open stream holding at most (``exact``: exactly)
+    ``largest`` bytes."""
+    dtype, shape = _read_header(f, path)
+    ndim = len(shape)
     declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
     # Checked before allocating: a corrupt header may declare terabytes.
     available = largest - 4 - 4 * ndim

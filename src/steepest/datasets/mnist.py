@@ -115,7 +115,7 @@ def load_image_dataset(
         raise DatasetError(f"{spec.name}: {folder} is a file, not a folder of IDX files")
     if path is not None and not folder.exists():
         raise DatasetError(f"{spec.name}: no such folder {folder}")
-    found = {name: _find(folder, name) for name in FILES}
+    found = find_files(folder)
     missing = [name for name, file in found.items() if file is None]
     if missing and path is None and download_missing:
         for name in missing:
@@ -139,6 +139,13 @@ def load_image_dataset(
     train = _images_and_labels(found[FILES[0]], found[FILES[1]])
     test = _images_and_labels(found[FILES[2]], found[FILES[3]])
     return train, test
+
+
+def find_files(folder: Path) -> dict[str, Path | None]:
+    """Each of the four :data:`FILES` in ``folder``: its path (``.gz`` or not), or
+    None when it is not there. A folder, FIFO or loop of links in a file's place is
+    a DatasetError naming it."""
+    return {name: _find(folder, name) for name in FILES}
 
 
 def _find(folder: Path, name: str) -> Path | None:

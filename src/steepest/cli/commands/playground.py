@@ -11,7 +11,7 @@ from pathlib import Path
 from ..._files import read_problem
 from ..._parsing import positive_int
 from ...datasets.download import data_home
-from ...datasets.mnist import FILES, MNIST
+from ...datasets.mnist import MNIST, find_files
 from ...errors import ConfigError, DatasetError, ModelFileError
 from ..command import Command, Console
 from ..data import check_data_options
@@ -87,8 +87,7 @@ def check_digits_options(args: argparse.Namespace) -> None:
         check_data_options(MNIST.name, args.data_dir)
     if args.model is None and args.digits_data == MNIST.name:
         folder = Path(args.data_dir) if args.data_dir is not None else data_home() / MNIST.name
-        missing = [name for name in FILES
-                   if not any((folder / f"{name}{gz}").is_file() for gz in ("", ".gz"))]
+        missing = [name for name, file in find_files(folder).items() if file is None]
         if missing:
             elsewhere = "" if args.data_dir is not None else ", give --data-dir"
             raise DatasetError(f"--digits-data mnist: missing "
