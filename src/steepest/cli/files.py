@@ -12,8 +12,6 @@ and devices are refused (see :mod:`steepest._files`).
 from __future__ import annotations
 
 import os
-import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,16 +25,6 @@ from .data import Data
 #: The pictures a command may write: those steepest marks as drawn by itself (see
 #: steepest._files.is_steepest_picture), so that the next run may replace them.
 PICTURE_SUFFIXES = (".png", ".gif")
-
-#: How the first bytes of a file ``steepest export`` wrote say so (see steepest.export):
-#: JSON weights name their format, a Python file's docstring its exporter, an ONNX
-#: graph its producer (the protobuf's ir_version, then producer_name).
-EXPORT_MARKS = (re.compile(rb'\{\s*"format"\s*:\s*"steepest\.weights"'),
-                re.compile(rb'"""[^\n]* exported by steepest '),
-                re.compile(rb"\x08[\x00-\x7f]\x12\x08steepest"))
-#: The arrays of the weights file beside a Python file (export's ``--weights npz``).
-EXPORTED_WEIGHT = re.compile(r"[Wb]\d+\.npy")
-
 
 def check_writable(out: Path, option: str = "--out", example: str = "model.npz") -> Path:
     """Refuse, before any training, a path that cannot be written: a folder, a
@@ -95,12 +83,14 @@ def check_picture_output(out: Path, option: str, *, inputs: Sequence[str | Path 
 
 def check_export_output(out: Path, option: str = "--out", *, force: bool = False) -> Path:
     """Refuse, before writing, a path ``steepest export`` must not write: a file
-    that is not an earlier export (see :func:`is_steepest_export`), or one that is
+    that is not an earlier export (see :func:`steepest.export.is_export`), or one that is
     without ``force``. Returns the file a write replaces."""
+    from ..export import is_export  # only the export command needs the formats
+
     target = check_writable(out, option, example=f"model{out.suffix}")
     if not target.exists():
         return target
-    if not is_steepest_export(target):
+    if not is_export(target):
         what = ("a steepest model file" if read_metadata(target) is not None
                 else "not a file steepest exported")
         raise ConfigError(f"{option} {out} exists and is {what}; export replaces only its own "
@@ -109,25 +99,6 @@ def check_export_output(out: Path, option: str = "--out", *, force: bool = False
         raise ConfigError(f"{option} {out} already holds a steepest export; add --force to "
                           "replace it, or give another name")
     return target
-
-
-def is_steepest_export(path: Path) -> bool:
-    """Whether ``path`` is a file ``steepest export`` wrote: JSON weights, a Python
-    file or an ONNX graph that say so in their first bytes (:data:`EXPORT_MARKS`),
-    or a Python file's weights (an ``.npz`` of nothing but ``W0``, ``b0``, ...)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096)  # the marks come first
-    except OSError:
-        return False
-    if any(mark.match(head) for mark in EXPORT_MARKS):
-        return True
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
-    return bool(names) and all(EXPORTED_WEIGHT.fullmatch(name) for name in names)
 
 
 def check_plot_folder(folder: str, option: str = "--plots",

@@ -19,15 +19,19 @@ imported when used: ``pip install "steepest[onnx]"`` (``onnx``), ``"steepest[tor
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..network import Network
+from .json_weights import MARK as JSON_MARK
 from .json_weights import export_json, import_json
+from .onnx import MARK as ONNX_MARK
 from .onnx import export_onnx, import_onnx
-from .python_code import export_python
+from .python_code import MARK as PYTHON_MARK
+from .python_code import export_python, is_weights_file
 
 
 @dataclass(frozen=True)
@@ -40,18 +44,33 @@ class Format:
     suffix: str
     summary: str
     write: Callable[[Network, Path], list[Path]]
+    mark: re.Pattern[bytes]  # how the first bytes of a file steepest wrote begin
 
 
 #: The formats of :func:`export_model` and ``steepest export``, by name.
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("onnx", ".onnx", "an ONNX graph for ONNX Runtime and other runtimes, class and "
            "feature names in its metadata (needs the onnx package)",
-           lambda net, path: [export_onnx(net, path)]),
+           lambda net, path: [export_onnx(net, path)], ONNX_MARK),
     Format("python", ".py", "a standalone Python file with predict(X), NumPy only (the "
-           "weights inline for small networks, else in an .npz beside it)", export_python),
+           "weights inline for small networks, else in an .npz beside it)", export_python,
+           PYTHON_MARK),
     Format("json", ".json", "the weights, shapes and activations as JSON, for other "
-           "languages and the web", lambda net, path: [export_json(net, path)]),
+           "languages and the web", lambda net, path: [export_json(net, path)],
+           JSON_MARK),
 )}
+
+
+def is_export(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file ``steepest export`` wrote: one whose first bytes
+    carry a format's mark, or the weights file beside a Python file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)  # the marks come first
+    except OSError:
+        return False
+    return (any(f.mark.match(head) for f in FORMATS.values())
+            or is_weights_file(Path(path)))
 
 
 def format_for(path: str | os.PathLike[str], name: str | None = None) -> Format:
@@ -77,4 +96,4 @@ def export_model(net: Network, path: str | os.PathLike[str],
 
 
 __all__ = ["FORMATS", "Format", "export_json", "export_model", "export_onnx", "export_python",
-           "format_for", "import_json", "import_onnx"]
+           "format_for", "import_json", "import_onnx", "is_export"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from ._layers import classes, feature_names, layers, network_from_layers, shorte
 
 FORMAT = "steepest.weights"
 FORMAT_VERSION = 1
+#: How a JSON weights file begins: the object's first key names the format.
+MARK = re.compile(rb'\{\s*"format"\s*:\s*"' + re.escape(FORMAT.encode()) + rb'"')
 
 
 def to_json(net: Network) -> dict[str, Any]:

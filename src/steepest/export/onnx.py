@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,10 @@ from ._layers import (
 OPSET = 17
 #: The ONNX file format version that goes with it, so older runtimes read the file.
 IR_VERSION = 8
+PRODUCER = "steepest"
+#: How an ONNX file steepest exported begins: the protobuf's ir_version (field 1,
+#: a varint), then its producer_name (field 2, of 8 bytes).
+MARK = re.compile(rb"\x08[\x00-\x7f]\x12" + bytes([len(PRODUCER)]) + PRODUCER.encode())
 INPUT, OUTPUT = "X", "Y"
 
 #: ONNX operators of one input that are an activation, and the activation.
@@ -73,7 +78,7 @@ def to_onnx(net: Network) -> Any:
                                        ["batch", net.sizes[-1]])],
         initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="steepest", producer_version=version(),
+                              producer_name=PRODUCER, producer_version=version(),
                               doc_string=repr(net))
     model.ir_version = IR_VERSION
     helper.set_model_props(model, _metadata(net))

@@ -13,7 +13,9 @@ file also has ``CLASSES`` and ``predict_class(X)``; ``python predict.py rows.csv
 from __future__ import annotations
 
 import os
+import re
 import textwrap
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +77,25 @@ def export_python(net: Network, path: str | os.PathLike[str], *,
     return [path] if weights_file is None else [path, weights_file]
 
 
+#: What the docstring of an exported Python file says of it, and so how such a
+#: file begins (:data:`MARK`).
+EXPORTED_BY = "exported by steepest"
+MARK = re.compile(rb'"""[^\n]* ' + re.escape(EXPORTED_BY.encode()) + rb" ")
+#: The arrays of the weights file beside a Python file: W0, b0, W1...
+_WEIGHT_ARRAY = re.compile(r"[Wb]\d+\.npy")
+
+
+def is_weights_file(path: Path) -> bool:
+    """Whether ``path`` is a weights file :func:`export_python` wrote: an ``.npz``
+    of nothing but ``W0``, ``b0``, ``W1``..."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return bool(names) and all(_WEIGHT_ARRAY.fullmatch(name) for name in names)
+
+
 def weights_path(path: str | os.PathLike[str]) -> Path:
     """Where the weights of the Python file ``path`` go when they are not inline:
     ``NAME_weights.npz`` beside ``NAME.py``. Not ``NAME.npz``: exporting
@@ -106,7 +127,7 @@ def _docstring(net: Network, name: str, weights_file: Path | None,
                names: list[str] | None) -> str:
     stem = Path(name).stem
     usage = [f"    from {stem} import predict"] if stem.isidentifier() else []
-    lines = [f'"""{name}: a {arrows(net.sizes)} network exported by steepest {version()}; '
+    lines = [f'"""{name}: a {arrows(net.sizes)} network {EXPORTED_BY} {version()}; '
              "NumPy only.", "", *usage,
              f"    predict(X)   # X (n, {net.sizes[0]}) -> outputs (n, {net.sizes[-1]})", "",
              "Each layer i computes Z = A @ W_i + b_i, then A = f_i(Z), starting from A = X:",
